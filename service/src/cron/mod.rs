@@ -1,0 +1,1 @@
+//! Magento-compatible cron expressions.

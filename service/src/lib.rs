@@ -1,0 +1,23 @@
+//! cronkeeper: a supervised, lane-isolated scheduler that takes over Magento 2's
+//! cron and background workers.
+//!
+//! The life of a run, and the module that owns each step:
+//!
+//! - [`cron`]: Magento-compatible cron expressions (plus `@every`), next fire
+//!   times in a job's time zone, and warnings for surprising expressions.
+//! - [`domain`]: jobs, runs and their status machine, lanes, policies.
+//! - [`config`]: layered configuration (defaults, TOML file, `CRONKEEPER_*`).
+//! - [`store`]: the one place that talks SQL; the embedded queue lives here too.
+//! - [`scheduler`]: the tick that materialises due runs idempotently and applies
+//!   concurrency and misfire policies.
+//! - [`worker`]: lane pools with reserved slots, executors, process supervision
+//!   (timeouts, kills, output capture) and recovery of orphans.
+//! - [`magento`]: `crontab.xml` import and the Magento job-to-lane mapping.
+//! - [`api`]: GraphQL over axum, JWT auth, health and metrics.
+//! - [`app`]: wires it all together with one shutdown signal.
+//! - [`cli`]: the `cronkeeper` command line.
+
+pub mod cron;
+pub mod domain;
+pub mod magento;
+pub mod worker;

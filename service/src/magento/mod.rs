@@ -1,0 +1,1 @@
+//! Magento crontab.xml import.

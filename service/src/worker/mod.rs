@@ -1,0 +1,1 @@
+//! Lane pools, executors and process supervision.
