@@ -17,7 +17,9 @@
 //! - [`app`]: wires it all together with one shutdown signal.
 //! - [`cli`]: the `cronkeeper` command line.
 
+pub mod config;
 pub mod cron;
 pub mod domain;
 pub mod magento;
+pub mod store;
 pub mod worker;

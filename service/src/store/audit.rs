@@ -1,0 +1,61 @@
+//! The audit log: who changed what through the API, and how it went.
+
+use sqlx::Row as _;
+
+use super::{Page, Result, Store};
+use crate::domain::EpochMs;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: EpochMs,
+    pub subject: String,
+    pub role: String,
+    pub operation: String,
+    /// JSON of the arguments, secrets already redacted by the caller.
+    pub arguments: String,
+    /// `ok` or the error code and message.
+    pub outcome: String,
+}
+
+pub async fn record(store: &Store, e: &AuditEntry) -> Result<()> {
+    let sql = store.sql("INSERT INTO audit_log (at, subject, role, operation, arguments, outcome) VALUES (?, ?, ?, ?, ?, ?)");
+    sqlx::query(&sql)
+        .bind(e.at)
+        .bind(&e.subject)
+        .bind(&e.role)
+        .bind(&e.operation)
+        .bind(&e.arguments)
+        .bind(&e.outcome)
+        .execute(store.writer())
+        .await?;
+    Ok(())
+}
+
+/// Newest first.
+pub async fn list(store: &Store, page: Page) -> Result<Vec<AuditEntry>> {
+    let sql = format!(
+        "SELECT id, at, subject, role, operation, arguments, outcome FROM audit_log ORDER BY id DESC LIMIT {} OFFSET {}",
+        page.limit.max(0),
+        page.offset.max(0)
+    );
+    let found = sqlx::query(&sql).fetch_all(store.reader()).await?;
+    found
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                subject: r.try_get("subject")?,
+                role: r.try_get("role")?,
+                operation: r.try_get("operation")?,
+                arguments: r.try_get("arguments")?,
+                outcome: r.try_get("outcome")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn count(store: &Store) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(store.reader()).await?.try_get("n")?)
+}

@@ -1,0 +1,483 @@
+//! Runs: materialisation, the embedded queue (claiming from a lane), fenced
+//! state changes, kill requests, history queries and retention.
+//!
+//! Every change to a RUNNING run is fenced on `(id, claim)`: `claim` is bumped
+//! when a worker takes the run, so a late worker or a recovery pass that holds
+//! an old claim changes nothing.
+
+use sqlx::Row as _;
+use tracing::instrument;
+
+use super::rows::{self, RUN_COLUMNS};
+use super::{bind, Direction, Page, Result, Store, StoreError, Value, Where};
+use crate::domain::{EpochMs, Run, RunId, RunStatus, Trigger};
+
+/// A run about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub job_code: String,
+    pub lane: String,
+    pub status: RunStatus,
+    pub trigger: Trigger,
+    pub attempt: u32,
+    pub retry_of: Option<RunId>,
+    pub priority: i32,
+    /// The schedule fire time it stands for; makes materialisation idempotent.
+    pub fire_key: Option<EpochMs>,
+    pub scheduled_at: EpochMs,
+    pub missed_count: u32,
+    pub error: Option<String>,
+}
+
+/// A run a worker has taken, with the fencing token for its later updates.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub run: Run,
+    pub claim: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub job_code: Option<String>,
+    pub job_codes: Option<Vec<String>>,
+    pub statuses: Option<Vec<RunStatus>>,
+    pub lane: Option<String>,
+    /// Scheduled at or after.
+    pub from: Option<EpochMs>,
+    /// Scheduled before.
+    pub to: Option<EpochMs>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunSort {
+    Id,
+    #[default]
+    ScheduledAt,
+    StartedAt,
+    FinishedAt,
+    Status,
+    JobCode,
+    Lane,
+}
+
+impl RunSort {
+    fn column(self) -> &'static str {
+        match self {
+            RunSort::Id => "id",
+            RunSort::ScheduledAt => "scheduled_at",
+            RunSort::StartedAt => "started_at",
+            RunSort::FinishedAt => "finished_at",
+            RunSort::Status => "status",
+            RunSort::JobCode => "job_code",
+            RunSort::Lane => "lane",
+        }
+    }
+}
+
+fn filter_sql(f: &RunFilter) -> Where {
+    let mut w = Where::default();
+    if let Some(code) = &f.job_code {
+        w.and("job_code = ?", [Value::from(code.as_str())]);
+    }
+    if let Some(codes) = &f.job_codes {
+        w.and_in("job_code", codes);
+    }
+    if let Some(statuses) = &f.statuses {
+        let names: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+        w.and_in("status", &names);
+    }
+    if let Some(lane) = &f.lane {
+        w.and("lane = ?", [Value::from(lane.as_str())]);
+    }
+    if let Some(from) = f.from {
+        w.and("scheduled_at >= ?", [Value::from(from)]);
+    }
+    if let Some(to) = f.to {
+        w.and("scheduled_at < ?", [Value::from(to)]);
+    }
+    w
+}
+
+const INSERT_COLUMNS: &str = "INTO runs (job_code, lane, status, trigger_kind, attempt, retry_of, priority, fire_key, scheduled_at, \
+    queued_at, finished_at, missed_count, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+fn insert_values(r: &NewRun, now: EpochMs) -> Vec<Value> {
+    let queued_at = (r.status == RunStatus::Queued).then_some(now);
+    let finished_at = r.status.is_terminal().then_some(now);
+    vec![
+        r.job_code.as_str().into(),
+        r.lane.as_str().into(),
+        r.status.as_str().into(),
+        r.trigger.as_str().into(),
+        (r.attempt as i64).into(),
+        r.retry_of.into(),
+        (r.priority as i64).into(),
+        r.fire_key.into(),
+        r.scheduled_at.into(),
+        queued_at.into(),
+        finished_at.into(),
+        (r.missed_count as i64).into(),
+        r.error.clone().into(),
+    ]
+}
+
+/// Creates one run; `None` when its (job, fire time) already exists.
+#[instrument(skip(store, new), fields(job = %new.job_code))]
+pub async fn insert(store: &Store, new: &NewRun, now: EpochMs) -> Result<Option<RunId>> {
+    let mut conn = store.writer().acquire().await?;
+    insert_on(store, &mut conn, new, now).await
+}
+
+/// Inserts on a given connection; `None` when the (job, fire time) exists.
+/// MySQL has no `RETURNING`, so it reports the id through `last_insert_id`.
+async fn insert_on(store: &Store, conn: &mut sqlx::AnyConnection, new: &NewRun, now: EpochMs) -> Result<Option<RunId>> {
+    let sql = store.insert_ignore(INSERT_COLUMNS);
+    let values = insert_values(new, now);
+    if store.backend() == super::Backend::MySql {
+        let done = bind(sqlx::query(&sql), &values).execute(&mut *conn).await?;
+        return Ok(if done.rows_affected() == 1 { done.last_insert_id() } else { None });
+    }
+    let sql = format!("{sql} RETURNING id");
+    let sql = store.sql(&sql);
+    let row = bind(sqlx::query(&sql), &values).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| r.try_get::<i64, _>("id")).transpose()?)
+}
+
+/// Creates the runs for one job's fire times and moves its fire cursor, in one
+/// transaction: a crash between the two can neither lose nor double a fire time.
+/// Returns the ids of the runs created (existing fire times are left alone).
+#[instrument(skip(store, news), fields(job = %code, n = news.len()))]
+pub async fn materialise(
+    store: &Store,
+    code: &str,
+    news: &[NewRun],
+    last_fire_at: Option<EpochMs>,
+    next_fire_at: Option<EpochMs>,
+    now: EpochMs,
+) -> Result<Vec<RunId>> {
+    let mut tx = store.writer().begin().await?;
+    let mut ids = Vec::new();
+    for new in news {
+        ids.extend(insert_on(store, &mut tx, new, now).await?);
+    }
+    sqlx::query(&store.sql("UPDATE jobs SET last_fire_at = ?, next_fire_at = ? WHERE code = ?"))
+        .bind(last_fire_at)
+        .bind(next_fire_at)
+        .bind(code)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+#[instrument(skip(store))]
+pub async fn get(store: &Store, id: RunId) -> Result<Option<Run>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");
+    let row = sqlx::query(&store.sql(&sql)).bind(id).fetch_optional(store.reader()).await?;
+    row.as_ref().map(rows::run).transpose()
+}
+
+pub async fn require(store: &Store, id: RunId) -> Result<Run> {
+    get(store, id).await?.ok_or_else(|| StoreError::NotFound(format!("run {id}")))
+}
+
+#[instrument(skip(store))]
+pub async fn list(store: &Store, filter: &RunFilter, sort: RunSort, dir: Direction, page: Page) -> Result<Vec<Run>> {
+    let w = filter_sql(filter);
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM runs{} ORDER BY {} {}, id {} LIMIT {} OFFSET {}",
+        w.sql(),
+        sort.column(),
+        dir.sql(),
+        dir.sql(),
+        page.limit.max(0),
+        page.offset.max(0)
+    );
+    let sql = store.sql(&sql);
+    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
+    found.iter().map(rows::run).collect()
+}
+
+pub async fn count(store: &Store, filter: &RunFilter) -> Result<i64> {
+    let w = filter_sql(filter);
+    let sql = format!("SELECT COUNT(*) AS n FROM runs{}", w.sql());
+    let sql = store.sql(&sql);
+    Ok(bind(sqlx::query(&sql), &w.binds).fetch_one(store.reader()).await?.try_get::<i64, _>("n")?)
+}
+
+/// Runs that overlap `[from, to)`, for the timeline. Runs longer than a day
+/// that started before the window are cut off: the timeline is for operations,
+/// and the index on `scheduled_at` keeps this query cheap.
+pub async fn timeline(store: &Store, from: EpochMs, to: EpochMs, codes: Option<&[String]>, now: EpochMs) -> Result<Vec<Run>> {
+    let mut w = Where::default();
+    w.and("scheduled_at >= ?", [Value::from(from - 86_400_000)]);
+    w.and("scheduled_at < ?", [Value::from(to)]);
+    w.and("COALESCE(finished_at, ?) >= ?", [Value::from(now), Value::from(from)]);
+    if let Some(codes) = codes {
+        w.and_in("job_code", codes);
+    }
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs{} ORDER BY job_code, scheduled_at LIMIT 50000", w.sql());
+    let sql = store.sql(&sql);
+    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
+    found.iter().map(rows::run).collect()
+}
+
+/// Moves PENDING runs whose time has come into their lane's queue.
+pub async fn promote_due(store: &Store, now: EpochMs) -> Result<u64> {
+    let sql = store.sql("UPDATE runs SET status = 'QUEUED', queued_at = ? WHERE status = 'PENDING' AND scheduled_at <= ?");
+    Ok(sqlx::query(&sql).bind(now).bind(now).execute(store.writer()).await?.rows_affected())
+}
+
+/// What a claim found.
+#[derive(Debug)]
+pub enum ClaimOutcome {
+    /// Nothing queued in the lane.
+    Empty,
+    /// A run to start.
+    Run(Box<Claimed>),
+    /// The next run was closed SKIPPED (forbid: an earlier run is still going);
+    /// call again for the one after it.
+    Skipped(RunId),
+}
+
+/// Takes the next queued run of a lane: highest priority first, then earliest
+/// due. The job's concurrency policy is applied here, inside the claiming
+/// transaction, so two free slots can never start two runs of a `forbid` job.
+#[instrument(skip(store))]
+pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -> Result<ClaimOutcome> {
+    let mut tx = store.writer().begin().await?;
+    let sql = store.sql(
+        "SELECT id, job_code, claim FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1",
+    );
+    let Some(row) = sqlx::query(&sql).bind(lane).fetch_optional(&mut *tx).await? else {
+        return Ok(ClaimOutcome::Empty);
+    };
+    let id: i64 = row.try_get("id")?;
+    let code: String = row.try_get("job_code")?;
+    let claim: i64 = row.try_get("claim")?;
+    let policy = sqlx::query(&store.sql("SELECT concurrency FROM jobs WHERE code = ?"))
+        .bind(&code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get::<String, _>("concurrency"))
+        .transpose()?
+        .unwrap_or_else(|| "forbid".into());
+    let running: i64 = sqlx::query(&store.sql("SELECT COUNT(*) AS n FROM runs WHERE job_code = ? AND status = 'RUNNING'"))
+        .bind(&code)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if running > 0 && policy == "forbid" {
+        sqlx::query(&store.sql(
+            "UPDATE runs SET status = 'SKIPPED', finished_at = ?, error = ? WHERE id = ? AND status = 'QUEUED' AND claim = ?",
+        ))
+        .bind(now)
+        .bind("skipped: an earlier run of this job was still running (concurrency policy forbid)")
+        .bind(id)
+        .bind(claim)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(ClaimOutcome::Skipped(id));
+    }
+    if running > 0 && policy == "replace" {
+        sqlx::query(&store.sql("UPDATE runs SET kill_requested = 1 WHERE job_code = ? AND status = 'RUNNING'"))
+            .bind(&code)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let taken = sqlx::query(&store.sql(
+        "UPDATE runs SET status = 'RUNNING', claim = claim + 1, started_at = ?, heartbeat_at = ?, worker = ? \
+         WHERE id = ? AND status = 'QUEUED' AND claim = ?",
+    ))
+    .bind(now)
+    .bind(now)
+    .bind(worker)
+    .bind(id)
+    .bind(claim)
+    .execute(&mut *tx)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Ok(ClaimOutcome::Empty);
+    }
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");
+    let run = rows::run(&sqlx::query(&store.sql(&sql)).bind(id).fetch_one(&mut *tx).await?)?;
+    tx.commit().await?;
+    Ok(ClaimOutcome::Run(Box::new(Claimed { run, claim: claim + 1 })))
+}
+
+/// Records the process a run started, so recovery can find it by pid and start time.
+pub async fn set_process(store: &Store, id: RunId, claim: i64, pid: i32, pid_start: i64) -> Result<bool> {
+    let sql = store.sql("UPDATE runs SET pid = ?, pid_start = ? WHERE id = ? AND claim = ? AND status = 'RUNNING'");
+    let done = sqlx::query(&sql).bind(pid as i64).bind(pid_start).bind(id).bind(claim).execute(store.writer()).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The outcome of a run, as a worker reports it.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Closes a RUNNING run; false if the claim is stale (someone else closed it).
+#[instrument(skip(store, finish), fields(status = finish.status.as_str()))]
+pub async fn finish(store: &Store, id: RunId, claim: i64, finish: &Finish, now: EpochMs) -> Result<bool> {
+    debug_assert!(finish.status.is_terminal());
+    let sql = store.sql(
+        "UPDATE runs SET status = ?, finished_at = ?, exit_code = ?, output = ?, error = ? WHERE id = ? AND claim = ? AND status = 'RUNNING'",
+    );
+    let done = sqlx::query(&sql)
+        .bind(finish.status.as_str())
+        .bind(now)
+        .bind(finish.exit_code.map(|c| c as i64))
+        .bind(finish.output.clone())
+        .bind(finish.error.clone())
+        .bind(id)
+        .bind(claim)
+        .execute(store.writer())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stamps the heartbeat of the runs a worker holds and returns those an
+/// operator (or a `replace` policy) asked to kill.
+pub async fn heartbeat(store: &Store, held: &[(RunId, i64)], now: EpochMs) -> Result<Vec<RunId>> {
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = store.writer().begin().await?;
+    let sql = store.sql("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND claim = ? AND status = 'RUNNING'");
+    for (id, claim) in held {
+        sqlx::query(&sql).bind(now).bind(*id).bind(*claim).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    kill_requested(store, held).await
+}
+
+pub async fn kill_requested(store: &Store, held: &[(RunId, i64)]) -> Result<Vec<RunId>> {
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; held.len()].join(", ");
+    let sql = format!("SELECT id FROM runs WHERE kill_requested = 1 AND status = 'RUNNING' AND id IN ({marks})");
+    let sql = store.sql(&sql);
+    let mut q = sqlx::query(&sql);
+    for (id, _) in held {
+        q = q.bind(*id);
+    }
+    q.fetch_all(store.reader()).await?.iter().map(|r| Ok(r.try_get::<i64, _>("id")?)).collect()
+}
+
+/// Asks for a run to end. A run that has not started is closed KILLED at once;
+/// a RUNNING one is flagged, and the worker holding it ends its process group.
+/// Returns the run as it is afterwards.
+pub async fn request_kill(store: &Store, id: RunId, now: EpochMs) -> Result<Run> {
+    let sql = store.sql(
+        "UPDATE runs SET status = 'KILLED', finished_at = ?, error = 'killed by an operator before it started' \
+         WHERE id = ? AND status IN ('PENDING', 'QUEUED')",
+    );
+    sqlx::query(&sql).bind(now).bind(id).execute(store.writer()).await?;
+    let sql = store.sql("UPDATE runs SET kill_requested = 1 WHERE id = ? AND status = 'RUNNING'");
+    sqlx::query(&sql).bind(id).execute(store.writer()).await?;
+    require(store, id).await
+}
+
+/// RUNNING runs with their claims, for recovery.
+pub async fn running(store: &Store) -> Result<Vec<Claimed>> {
+    let sql = format!("SELECT {RUN_COLUMNS}, claim FROM runs WHERE status = 'RUNNING' ORDER BY id");
+    let found = sqlx::query(&sql).fetch_all(store.reader()).await?;
+    found.iter().map(|r| Ok(Claimed { run: rows::run(r)?, claim: r.try_get("claim")? })).collect()
+}
+
+/// Runs of a job that are currently RUNNING.
+pub async fn running_of_job(store: &Store, code: &str) -> Result<Vec<Run>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE job_code = ? AND status = 'RUNNING'");
+    let found = sqlx::query(&store.sql(&sql)).bind(code).fetch_all(store.reader()).await?;
+    found.iter().map(rows::run).collect()
+}
+
+/// Per-lane queue figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaneFigures {
+    pub lane: String,
+    pub running: i64,
+    pub queued: i64,
+    pub oldest_queued_at: Option<EpochMs>,
+}
+
+pub async fn lane_figures(store: &Store) -> Result<Vec<LaneFigures>> {
+    let sql = "SELECT lane, \
+        SUM(CASE WHEN status = 'RUNNING' THEN 1 ELSE 0 END) AS running, \
+        SUM(CASE WHEN status = 'QUEUED' THEN 1 ELSE 0 END) AS queued, \
+        MIN(CASE WHEN status = 'QUEUED' THEN scheduled_at END) AS oldest \
+        FROM runs WHERE status IN ('RUNNING', 'QUEUED') GROUP BY lane";
+    let found = sqlx::query(sql).fetch_all(store.reader()).await?;
+    found
+        .iter()
+        .map(|r| {
+            Ok(LaneFigures {
+                lane: r.try_get("lane")?,
+                running: r.try_get::<Option<i64>, _>("running")?.unwrap_or(0),
+                queued: r.try_get::<Option<i64>, _>("queued")?.unwrap_or(0),
+                oldest_queued_at: r.try_get("oldest")?,
+            })
+        })
+        .collect()
+}
+
+/// Counts of a job's runs by status since `since`.
+pub async fn status_counts(store: &Store, code: &str, since: EpochMs) -> Result<Vec<(RunStatus, i64)>> {
+    let sql = store.sql("SELECT status, COUNT(*) AS n FROM runs WHERE job_code = ? AND scheduled_at >= ? GROUP BY status");
+    let found = sqlx::query(&sql).bind(code).bind(since).fetch_all(store.reader()).await?;
+    found
+        .iter()
+        .filter_map(|r| {
+            let status: String = r.try_get("status").ok()?;
+            Some(Ok((RunStatus::parse(&status)?, r.try_get::<i64, _>("n").ok()?)))
+        })
+        .collect()
+}
+
+/// The most recent run of a job that has started or ended (not PENDING/QUEUED).
+pub async fn last_run(store: &Store, code: &str) -> Result<Option<Run>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE job_code = ? AND status NOT IN ('PENDING', 'QUEUED') ORDER BY scheduled_at DESC, id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&store.sql(&sql)).bind(code).fetch_optional(store.reader()).await?;
+    row.as_ref().map(rows::run).transpose()
+}
+
+/// Deletes at most `batch` finished runs with one of `statuses` scheduled before
+/// `before`. Small batches keep each write short so the scheduler never waits long.
+pub async fn purge_batch(store: &Store, before: EpochMs, statuses: &[RunStatus], batch: i64) -> Result<u64> {
+    let names: Vec<String> = statuses.iter().filter(|s| s.is_terminal()).map(|s| s.as_str().to_string()).collect();
+    let mut w = Where::default();
+    w.and_in("status", &names);
+    w.and("scheduled_at < ?", [Value::from(before)]);
+    let sql = format!("DELETE FROM runs WHERE id IN (SELECT id FROM runs{} ORDER BY id LIMIT {})", w.sql(), batch.max(1));
+    let sql = store.sql(&sql);
+    Ok(bind(sqlx::query(&sql), &w.binds).execute(store.writer()).await?.rows_affected())
+}
+
+/// Closes a RUNNING run whose supervisor is gone; fenced like `finish`.
+pub async fn interrupt(store: &Store, id: RunId, claim: i64, reason: &str, now: EpochMs) -> Result<bool> {
+    finish(store, id, claim, &Finish { status: RunStatus::Interrupted, exit_code: None, output: None, error: Some(reason.into()) }, now)
+        .await
+}
+
+/// Closes QUEUED/PENDING runs of a job as SKIPPED; used when a job is deleted.
+pub async fn cancel_waiting(store: &Store, code: &str, reason: &str, now: EpochMs) -> Result<u64> {
+    let sql = store.sql(
+        "UPDATE runs SET status = 'SKIPPED', finished_at = ?, error = ? WHERE job_code = ? AND status IN ('PENDING', 'QUEUED')",
+    );
+    Ok(sqlx::query(&sql).bind(now).bind(reason).bind(code).execute(store.writer()).await?.rows_affected())
+}
+
+/// Returns true if the job has a RUNNING run, or a run waiting to start.
+pub async fn has_active(store: &Store, code: &str) -> Result<bool> {
+    let sql = store.sql("SELECT COUNT(*) AS n FROM runs WHERE job_code = ? AND status IN ('PENDING', 'QUEUED', 'RUNNING')");
+    Ok(sqlx::query(&sql).bind(code).fetch_one(store.reader()).await?.try_get::<i64, _>("n")? > 0)
+}
