@@ -17,9 +17,11 @@
 //! - [`app`]: wires it all together with one shutdown signal.
 //! - [`cli`]: the `cronkeeper` command line.
 
+pub mod clock;
 pub mod config;
 pub mod cron;
 pub mod domain;
+pub mod events;
 pub mod magento;
 pub mod store;
 pub mod worker;
