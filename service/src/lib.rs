@@ -23,5 +23,7 @@ pub mod cron;
 pub mod domain;
 pub mod events;
 pub mod magento;
+pub mod scheduler;
 pub mod store;
+pub mod wakeups;
 pub mod worker;

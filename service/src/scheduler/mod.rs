@@ -1,0 +1,174 @@
+//! The scheduler: a tick at least once a second that turns due fire times into
+//! runs, idempotently (a run is unique per job and fire time, and the fire
+//! cursor moves in the same transaction), applies the misfire policy after
+//! downtime ([`plan`]), promotes PENDING runs whose time has come, and wakes
+//! the lanes it queued work in.
+
+mod cache;
+pub mod plan;
+pub mod retention;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SharedClock;
+use crate::domain::{to_datetime, EpochMs, RunStatus};
+use crate::events::{Events, RunEvent};
+use crate::store::runs::NewRun;
+use crate::store::{self, Store};
+use crate::wakeups::Wakeups;
+use cache::{Entry, JobCache};
+use plan::{plan, Older, ON_TIME_MS};
+
+/// Most fire times listed for one job in one tick; older ones are counted.
+const RECENT_LIMIT: usize = 10_000;
+/// Most older fire times counted one by one; beyond this the count saturates.
+const OLDER_LIMIT: usize = 100_000;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub queued: usize,
+    pub missed: usize,
+    pub promoted: u64,
+}
+
+pub struct Scheduler {
+    store: Store,
+    clock: SharedClock,
+    default_tz: Tz,
+    wakeups: Wakeups,
+    events: Events,
+    cache: JobCache,
+    /// Epoch ms of the last completed tick, for readiness and lag metrics.
+    last_tick: Arc<AtomicI64>,
+}
+
+impl Scheduler {
+    pub fn new(store: Store, clock: SharedClock, default_tz: Tz, wakeups: Wakeups, events: Events) -> Self {
+        Self { store, clock, default_tz, wakeups, events, cache: JobCache::default(), last_tick: Arc::new(AtomicI64::new(0)) }
+    }
+
+    pub fn last_tick(&self) -> Arc<AtomicI64> {
+        self.last_tick.clone()
+    }
+
+    /// Ticks on every whole second until `shutdown`, so a job due at :00 is
+    /// queued a few milliseconds after :00, not up to a second later.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "scheduler tick failed; retrying next second");
+            }
+            let now = self.clock.now_ms();
+            let to_next_second = 1000 - now.rem_euclid(1000) + 2;
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_millis(to_next_second as u64)) => {}
+            }
+        }
+    }
+
+    pub async fn tick(&mut self) -> store::Result<TickReport> {
+        let now = self.clock.now_ms();
+        let mut report = TickReport { promoted: store::runs::promote_due(&self.store, now).await?, ..Default::default() };
+        if report.promoted > 0 {
+            self.wakeups.wake_all();
+        }
+        self.cache.refresh(&self.store, self.default_tz).await?;
+        for i in 0..self.cache.entries.len() {
+            let entry = &self.cache.entries[i];
+            if entry.next_fire.is_some_and(|n| n > now) {
+                continue;
+            }
+            let (next, queued, missed) = self.materialise(entry, now).await?;
+            report.queued += queued;
+            report.missed += missed;
+            let entry = &mut self.cache.entries[i];
+            entry.next_fire = next;
+            if queued > 0 {
+                self.wakeups.wake(&entry.lane);
+            }
+        }
+        self.last_tick.store(now, Ordering::Relaxed);
+        Ok(report)
+    }
+
+    /// Handles one job whose next fire time has come (or was never computed).
+    /// Returns its new next fire time and the runs queued and missed.
+    async fn materialise(&self, e: &Entry, now: EpochMs) -> store::Result<(Option<EpochMs>, usize, usize)> {
+        let new_next = e.schedule.next_after(to_datetime(now), e.tz).map(|t| t.timestamp_millis());
+        let Some(next) = e.next_fire else {
+            // First sight of this job (or it was just changed/resumed): start the
+            // cursor now, so a later downtime is measured from here.
+            store::runs::materialise(&self.store, &e.code, &[], e.last_fire, new_next, now).await?;
+            return Ok((new_next, 0, 0));
+        };
+        let window_start = next.max(now - e.deadline_ms.max(ON_TIME_MS));
+        let recent: Vec<EpochMs> = e
+            .schedule
+            .fire_times_between(to_datetime(window_start - 1), to_datetime(now), e.tz, RECENT_LIMIT)
+            .into_iter()
+            .map(|t| t.timestamp_millis())
+            .collect();
+        let older = if next < window_start { Older { count: self.count_between(e, next, window_start), first: Some(next) } } else { Older::default() };
+        let p = plan(&recent, older, now, e.misfire, e.deadline_ms);
+
+        let mut news = Vec::new();
+        if let Some((count, first, last)) = p.missed {
+            news.push(NewRun {
+                job_code: e.code.clone(),
+                lane: e.lane.clone(),
+                status: RunStatus::Missed,
+                trigger: crate::domain::Trigger::Schedule,
+                attempt: 1,
+                retry_of: None,
+                priority: e.priority,
+                fire_key: Some(last),
+                scheduled_at: first,
+                missed_count: count,
+                error: Some(format!("{count} fire time(s) passed without a run (scheduler down or late)")),
+            });
+        }
+        if let Some((at, trigger)) = p.run {
+            news.push(NewRun {
+                job_code: e.code.clone(),
+                lane: e.lane.clone(),
+                status: RunStatus::Queued,
+                trigger,
+                attempt: 1,
+                retry_of: None,
+                priority: e.priority,
+                fire_key: Some(at),
+                scheduled_at: at,
+                missed_count: 0,
+                error: None,
+            });
+        }
+        let last_due = recent.last().copied().or(e.last_fire).or(Some(next));
+        let ids = store::runs::materialise(&self.store, &e.code, &news, last_due, new_next, now).await?;
+        for (id, new) in ids.iter().zip(news.iter()) {
+            self.events.run_changed(RunEvent { run_id: *id, job_code: e.code.clone(), lane: e.lane.clone(), status: new.status, at: now });
+        }
+        if p.missed.is_some() {
+            tracing::warn!(job = %e.code, missed = p.missed.map(|m| m.0), "fire times missed");
+        }
+        Ok((new_next, p.run.is_some() as usize, p.missed.is_some() as usize))
+    }
+
+    /// How many fire times fall in [from, until): arithmetic for `@every`,
+    /// counted (up to a cap) for cron expressions.
+    fn count_between(&self, e: &Entry, from: EpochMs, until: EpochMs) -> u32 {
+        if let Some(every) = e.schedule.every() {
+            let step = every.as_millis().max(1) as i64;
+            return ((until - from + step - 1) / step).clamp(0, u32::MAX as i64) as u32;
+        }
+        e.schedule.fire_times_between(to_datetime(from - 1), to_datetime(until - 1), e.tz, OLDER_LIMIT).len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests;

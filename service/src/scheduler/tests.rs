@@ -1,0 +1,142 @@
+//! Scheduler behaviour with an exact clock on a real SQLite store.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::domain::{ConcurrencyPolicy, Executor, Job, LaneName, MisfirePolicy, Trigger};
+use crate::store::runs::RunFilter;
+use crate::store::testing::sqlite_store;
+use crate::store::{jobs, runs, Direction, Page};
+
+const MIN: i64 = 60_000;
+/// 2026-01-05 00:00:00 UTC, a Monday.
+const T0: i64 = 1_767_571_200_000;
+
+async fn setup(schedule: &str, misfire: MisfirePolicy) -> (Scheduler, Arc<ManualClock>, Store, tempfile::TempDir) {
+    let (store, dir) = sqlite_store().await;
+    let mut job = Job::new("j", LaneName::parse("default").unwrap(), Some(schedule.into()), Executor::Command { argv: vec!["true".into()], env: vec![], working_dir: None });
+    job.misfire = misfire;
+    job.concurrency = ConcurrencyPolicy::Allow;
+    job.starting_deadline = Some(std::time::Duration::from_secs(600));
+    jobs::save(&store, &job, T0).await.unwrap();
+    let clock = ManualClock::at(T0 + 500);
+    let s = Scheduler::new(store.clone(), clock.clone(), chrono_tz::UTC, Wakeups::new(["default"]), Events::new());
+    (s, clock, store, dir)
+}
+
+async fn all_runs(store: &Store) -> Vec<crate::domain::Run> {
+    runs::list(store, &RunFilter::default(), runs::RunSort::Id, Direction::Asc, Page { limit: 1000, offset: 0 }).await.unwrap()
+}
+
+#[tokio::test]
+async fn each_fire_time_becomes_exactly_one_queued_run() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    s.tick().await.unwrap(); // starts the cursor at T0+1min
+    for minute in 1..=3 {
+        clock.set(T0 + minute * MIN + 5);
+        assert_eq!(s.tick().await.unwrap().queued, 1);
+        assert_eq!(s.tick().await.unwrap().queued, 0, "a second tick in the same minute queues nothing");
+    }
+    let found = all_runs(&store).await;
+    assert_eq!(found.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
+    assert!(found.iter().all(|r| r.status == RunStatus::Queued && r.trigger == Trigger::Schedule));
+}
+
+#[tokio::test]
+async fn a_restarted_scheduler_never_creates_the_same_run_twice() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    s.tick().await.unwrap();
+    clock.set(T0 + MIN + 5);
+    s.tick().await.unwrap();
+    // A second scheduler over the same store, as after a restart or on a second node.
+    let mut again = Scheduler::new(store.clone(), clock.clone(), chrono_tz::UTC, Wakeups::new(["default"]), Events::new());
+    again.tick().await.unwrap();
+    clock.set(T0 + 2 * MIN + 5);
+    again.tick().await.unwrap();
+    s.tick().await.unwrap();
+    assert_eq!(all_runs(&store).await.len(), 2);
+}
+
+#[tokio::test]
+async fn downtime_collapses_into_one_catch_up_and_one_missed_record() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    s.tick().await.unwrap();
+    clock.set(T0 + 5 * MIN + 10_000); // down for five fire times
+    s.tick().await.unwrap();
+    let found = all_runs(&store).await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    let missed = found.iter().find(|r| r.status == RunStatus::Missed).unwrap();
+    assert_eq!(missed.missed_count, 4);
+    let catch_up = found.iter().find(|r| r.status == RunStatus::Queued).unwrap();
+    assert_eq!((catch_up.scheduled_at, catch_up.trigger), (T0 + 5 * MIN, Trigger::CatchUp));
+}
+
+#[tokio::test]
+async fn a_downtime_longer_than_the_deadline_only_counts_misses() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    s.tick().await.unwrap();
+    clock.set(T0 + 3 * 24 * 60 * MIN + 30 * 1000 + 1); // three days later, mid-minute
+    s.tick().await.unwrap();
+    let found = all_runs(&store).await;
+    let missed: u32 = found.iter().filter(|r| r.status == RunStatus::Missed).map(|r| r.missed_count).sum();
+    let ran = found.iter().filter(|r| r.status == RunStatus::Queued).count();
+    assert_eq!(ran, 1, "the latest fire time, 30 s ago, still runs");
+    assert_eq!(missed, 3 * 24 * 60 - 1);
+    // And the schedule carries on normally afterwards: no cliff.
+    clock.set(T0 + 3 * 24 * 60 * MIN + MIN + 10);
+    assert_eq!(s.tick().await.unwrap().queued, 1);
+}
+
+#[tokio::test]
+async fn skip_policy_records_downtime_as_missed_without_catching_up() {
+    let (mut s, clock, store, _d) = setup("*/5 * * * *", MisfirePolicy::Skip).await;
+    s.tick().await.unwrap();
+    clock.set(T0 + 12 * MIN);
+    s.tick().await.unwrap();
+    let found = all_runs(&store).await;
+    assert!(found.iter().all(|r| r.status == RunStatus::Missed), "{found:?}");
+    assert_eq!(found.iter().map(|r| r.missed_count).sum::<u32>(), 2);
+}
+
+#[tokio::test]
+async fn paused_jobs_are_not_scheduled_and_resume_without_a_backlog() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    jobs::set_paused(&store, &["j".into()], true, T0 + 1).await.unwrap();
+    s.tick().await.unwrap();
+    clock.set(T0 + 10 * MIN + 5);
+    s.tick().await.unwrap();
+    assert!(all_runs(&store).await.is_empty());
+    jobs::set_paused(&store, &["j".into()], false, T0 + 10 * MIN + 6).await.unwrap();
+    s.tick().await.unwrap();
+    clock.set(T0 + 11 * MIN + 5);
+    s.tick().await.unwrap();
+    let found = all_runs(&store).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].status, RunStatus::Queued);
+}
+
+#[tokio::test]
+async fn pending_runs_are_queued_when_their_time_comes() {
+    let (mut s, clock, store, _d) = setup("0 0 1 1 *", MisfirePolicy::RunOnce).await;
+    let new = runs::NewRun {
+        job_code: "j".into(),
+        lane: "default".into(),
+        status: RunStatus::Pending,
+        trigger: Trigger::Manual,
+        attempt: 1,
+        retry_of: None,
+        priority: 0,
+        fire_key: None,
+        scheduled_at: T0 + 2 * MIN,
+        missed_count: 0,
+        error: None,
+    };
+    let id = runs::insert(&store, &new, T0).await.unwrap().unwrap();
+    clock.set(T0 + MIN);
+    s.tick().await.unwrap();
+    assert_eq!(runs::require(&store, id).await.unwrap().status, RunStatus::Pending);
+    clock.set(T0 + 2 * MIN);
+    assert_eq!(s.tick().await.unwrap().promoted, 1);
+    assert_eq!(runs::require(&store, id).await.unwrap().status, RunStatus::Queued);
+}
