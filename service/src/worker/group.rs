@@ -76,8 +76,9 @@ async fn wait_until_empty(pgid: i32, within: Duration) -> bool {
 /// The result of [`terminate_group`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupTermination {
-    /// No live process `pgid` started at those ticks leads group `pgid`: it has
-    /// ended, or the pid now belongs to someone else. Nothing was signalled.
+    /// No process `pgid` started at those ticks leads group `pgid`: it has ended
+    /// and been reaped, or the pid now belongs to someone else. Nothing was
+    /// signalled.
     NotOurs,
     /// The leader was verified and the group was ended.
     Ended(GroupEnd),
@@ -85,7 +86,7 @@ pub enum GroupTermination {
 
 /// Ends the process group led by `pgid`, after checking that `pgid` is still
 /// the process that started at `start_ticks` (as recorded when it was spawned)
-/// and still leads its group. For orphan recovery by a later cronkeeper, which
+/// and still leads its group (running, or a zombie not yet reaped). For orphan recovery by a later cronkeeper, which
 /// knows only the pid and start ticks from the database.
 ///
 /// Limits: if the leader itself has already exited, its leftover group members
@@ -94,7 +95,9 @@ pub enum GroupTermination {
 /// [`super::procinfo::boot_id`] next to them and skip this on another boot.
 pub async fn terminate_group(pgid: i32, start_ticks: u64, grace: Duration) -> GroupTermination {
     match proc_stat(pgid) {
-        Some(s) if s.start_ticks == start_ticks && !s.is_dead() && s.pgrp == pgid => {
+        // A zombie leader still counts: it is verifiably ours and, unreaped, it
+        // pins the group id (an init that does not reap leaves it so).
+        Some(s) if s.start_ticks == start_ticks && s.pgrp == pgid => {
             GroupTermination::Ended(end_group(pgid, grace).await)
         }
         _ => GroupTermination::NotOurs,

@@ -62,7 +62,8 @@ fn vm_hwm_kib() -> u64 {
 
 #[tokio::test]
 async fn exit_code_zero_is_a_success_without_error() {
-    let out = spawn(&sh("true")).await.unwrap().supervise(limits(10_000, 1000), CancellationToken::new()).await;
+    let no_timeout = Limits { timeout: Duration::MAX, grace: Duration::from_secs(1) };
+    let out = spawn(&sh("true")).await.unwrap().supervise(no_timeout, CancellationToken::new()).await;
     assert_eq!(out.ending, Ending::Exited(0));
     assert_eq!(out.exit_code, Some(0));
     assert_eq!(out.error, None);
@@ -199,7 +200,7 @@ async fn huge_output_stays_capped_with_head_marker_and_tail_in_constant_memory()
     assert!(grown_kib < 100 * 1024, "peak memory grew by {grown_kib} KiB");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_request_ends_the_whole_group_as_killed() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("pid");
@@ -329,4 +330,24 @@ async fn terminate_group_refuses_a_pid_whose_start_ticks_do_not_match() {
     let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     leader.wait().unwrap();
     assert_eq!(terminate_group(pid, ticks, Duration::from_secs(1)).await, GroupTermination::NotOurs);
+}
+
+#[tokio::test]
+async fn terminate_group_ends_leftovers_of_an_exited_but_unreaped_leader() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pid");
+    let mut leader = std::process::Command::new("sh")
+        .args(["-c", &format!("sleep 1000 & echo $! > {}", f.display())])
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = leader.id() as i32;
+    let ticks = process_start_ticks(pid).unwrap();
+    let (child, child_ticks) = pid_from(&f).await;
+    assert!(gone_within(pid, ticks, MARGIN).await, "the leader should exit by itself (as a zombie)");
+    let result = terminate_group(pid, ticks, Duration::from_secs(2)).await;
+    assert!(matches!(result, GroupTermination::Ended(ref e) if e.signalled == 1), "{result:?}");
+    assert!(!is_alive(child, child_ticks));
+    assert_eq!(leader.wait().unwrap().code(), Some(0));
 }
