@@ -17,6 +17,8 @@
 //! - [`app`]: wires it all together with one shutdown signal.
 //! - [`cli`]: the `cronkeeper` command line.
 
+pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod cron;
@@ -25,5 +27,6 @@ pub mod events;
 pub mod magento;
 pub mod scheduler;
 pub mod store;
+pub mod telemetry;
 pub mod wakeups;
 pub mod worker;

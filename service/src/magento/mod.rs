@@ -15,6 +15,7 @@ mod error;
 mod files;
 mod groups;
 mod lanes;
+pub mod sync;
 mod xml;
 
 #[cfg(test)]

@@ -117,7 +117,28 @@ pub async fn all(store: &Store) -> Result<Vec<Job>> {
 /// scheduler computes the next fire time afresh.
 #[instrument(skip(store, job), fields(code = %job.code))]
 pub async fn save(store: &Store, job: &Job, now: EpochMs) -> Result<()> {
+    save_all(store, std::slice::from_ref(job), &[], now).await
+}
+
+/// Saves `jobs` and deletes `remove` in one transaction: an import either
+/// lands whole or not at all.
+pub async fn save_all(store: &Store, jobs: &[Job], remove: &[String], now: EpochMs) -> Result<()> {
     let mut tx = store.writer().begin().await?;
+    for job in jobs {
+        save_on(store, &mut tx, job, now).await?;
+    }
+    if !remove.is_empty() {
+        let mut w = Where::default();
+        w.and_in("code", remove);
+        let sql = format!("DELETE FROM jobs{}", w.sql());
+        let sql = store.sql(&sql);
+        bind(sqlx::query(&sql), &w.binds).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn save_on(store: &Store, tx: &mut sqlx::AnyConnection, job: &Job, now: EpochMs) -> Result<()> {
     let existing = sqlx::query(&store.sql("SELECT schedule, timezone, paused FROM jobs WHERE code = ?"))
         .bind(&job.code)
         .fetch_optional(&mut *tx)
@@ -169,7 +190,6 @@ pub async fn save(store: &Store, job: &Job, now: EpochMs) -> Result<()> {
             bind(sqlx::query(&sql), &values).bind(now).bind(&job.code).execute(&mut *tx).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 

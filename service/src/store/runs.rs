@@ -481,3 +481,28 @@ pub async fn has_active(store: &Store, code: &str) -> Result<bool> {
     let sql = store.sql("SELECT COUNT(*) AS n FROM runs WHERE job_code = ? AND status IN ('PENDING', 'QUEUED', 'RUNNING')");
     Ok(sqlx::query(&sql).bind(code).fetch_one(store.reader()).await?.try_get::<i64, _>("n")? > 0)
 }
+
+/// Creates the next attempt of a run that ended retryably, due after `delay_ms`.
+/// Idempotent per attempt: a retry that already exists is not created again.
+pub async fn insert_retry(store: &Store, failed: &Run, delay_ms: i64, now: EpochMs) -> Result<Option<RunId>> {
+    let first = failed.retry_of.unwrap_or(failed.id);
+    let sql = store.sql("SELECT COUNT(*) AS n FROM runs WHERE retry_of = ? AND attempt = ?");
+    let exists: i64 = sqlx::query(&sql).bind(first).bind(failed.attempt as i64 + 1).fetch_one(store.reader()).await?.try_get("n")?;
+    if exists > 0 {
+        return Ok(None);
+    }
+    let new = NewRun {
+        job_code: failed.job_code.clone(),
+        lane: failed.lane.to_string(),
+        status: if delay_ms <= 0 { RunStatus::Queued } else { RunStatus::Pending },
+        trigger: Trigger::Retry,
+        attempt: failed.attempt + 1,
+        retry_of: Some(first),
+        priority: failed.priority,
+        fire_key: None,
+        scheduled_at: now + delay_ms.max(0),
+        missed_count: 0,
+        error: None,
+    };
+    insert(store, &new, now).await
+}

@@ -1,21 +1,26 @@
 //! Lane pools, executors and process supervision.
 //!
-//! This part is the OS side only (no store, no scheduling): start a job, capture
-//! its output, time it out, kill it, and tell whether a recorded pid is still
-//! our process.
-//!
+//! - [`pool`]: lane pools with reserved slots; claims, execution, heartbeats,
+//!   kill delivery and the drain on shutdown.
+//! - [`recovery`]: closes runs whose supervisor died and ends their orphans.
+//! - `executor`, `retry`: job executor dispatch and the retry policy.
 //! - [`process`]: command jobs in their own process group, supervised to the end.
 //! - [`http`]: HTTP jobs.
 //! - [`outcome`]: how an execution ended, and the run status that follows.
 //! - [`group`]: SIGTERM/grace/SIGKILL for a process group; orphan recovery.
 //! - [`procinfo`]: `/proc` identity (pid + start ticks).
 
+pub mod context;
+mod executor;
 pub mod group;
 pub mod http;
 pub mod outcome;
 mod output;
 pub mod process;
+pub mod pool;
 pub mod procinfo;
+pub mod recovery;
+mod retry;
 
 #[cfg(test)]
 mod http_tests;
@@ -27,3 +32,6 @@ pub use http::run_http;
 pub use outcome::{Ending, Outcome};
 pub use process::{spawn, Limits, ProcessSpec, RunningProcess, SpawnError};
 pub use procinfo::{boot_id, is_alive, process_start_ticks};
+pub use context::{instance_id, WorkerContext};
+pub use executor::magento_argv;
+pub use pool::Pool;

@@ -1,0 +1,136 @@
+//! `Application::build` wires store, scheduler, worker pool, recovery,
+//! retention and the HTTP API together; `run` drives them until a shutdown
+//! signal, which is fanned out to every component through one token.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{self, SharedClock};
+use crate::config::Config;
+use crate::events::Events;
+use crate::scheduler::{retention, Scheduler};
+use crate::store::{self, Store};
+use crate::wakeups::Wakeups;
+use crate::worker::{instance_id, recovery, Pool, WorkerContext};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    pub scheduler: bool,
+    pub workers: bool,
+}
+
+pub struct Application {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub events: Events,
+    pub clock: SharedClock,
+    pub wakeups: Wakeups,
+    listener: TcpListener,
+    roles: Roles,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Application {
+    /// Opens the store (applying migrations), applies the jobs declared in the
+    /// config file and binds the listener; nothing runs until [`Application::run`].
+    pub async fn build(config: Config, roles: Roles) -> Result<Self, StartError> {
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let clock = clock::system();
+        apply_config_jobs(&store, &config, clock.now_ms()).await?;
+        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen.to_string(), source })?;
+        let wakeups = Wakeups::new(config.lanes.iter().map(|l| l.name.as_str()));
+        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, listener, roles })
+    }
+
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Runs until `shutdown` is cancelled, then drains the workers and returns.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut tasks = JoinSet::new();
+        let ctx = WorkerContext {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            events: self.events.clone(),
+            wakeups: self.wakeups.clone(),
+            instance: instance_id(&self.config.node),
+        };
+        // Repair what a previous process left RUNNING before taking new work.
+        match recovery::recover(&ctx).await {
+            Ok(r) if r.interrupted > 0 => tracing::warn!(interrupted = r.interrupted, orphans_ended = r.orphans_ended, "repaired runs left by a previous process"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "start-up recovery failed"),
+        }
+        let background = shutdown.child_token();
+        if self.roles.scheduler {
+            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone());
+            tasks.spawn(scheduler.run(background.clone()));
+            tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
+        }
+        tasks.spawn(recovery::run(ctx.clone(), background.clone()));
+        let pool_task = self.roles.workers.then(|| {
+            let lanes = self.config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
+            tokio::spawn(Pool::new(ctx.clone(), lanes).run(shutdown.clone()))
+        });
+        let http = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+        let server_stop = CancellationToken::new();
+        let server = {
+            let stop = server_stop.clone();
+            let listener = self.listener;
+            tokio::spawn(async move { axum::serve(listener, http).with_graceful_shutdown(async move { stop.cancelled().await }).await })
+        };
+
+        shutdown.cancelled().await;
+        tracing::info!("shutting down: draining workers");
+        if let Some(pool) = pool_task {
+            let _ = pool.await;
+        }
+        background.cancel();
+        while tasks.join_next().await.is_some() {}
+        server_stop.cancel();
+        let _ = server.await;
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Jobs declared in the file are the deployment's source of truth for the
+/// fields they set: saved at every start, keeping their history and cursor.
+async fn apply_config_jobs(store: &Store, config: &Config, now: i64) -> Result<(), StartError> {
+    for job in &config.jobs {
+        let mut job = job.clone();
+        if let Some(existing) = store::jobs::get(store, &job.code).await? {
+            job.created_at = existing.created_at;
+        }
+        store::jobs::save(store, &job, now).await?;
+    }
+    Ok(())
+}
+
+/// Cancels `token` on SIGTERM or SIGINT.
+pub fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        }
+        token.cancel();
+    });
+}

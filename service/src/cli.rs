@@ -1,0 +1,193 @@
+//! The `cronkeeper` command line. Each subcommand is a thin call into the
+//! library; errors come back as one line that names what is wrong.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{cancel_on_signals, Application, Roles};
+use crate::config::Config;
+use crate::domain::parse_duration;
+use crate::store::{self, Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "cronkeeper", version, about = "Supervised, lane-isolated scheduler for Magento 2 cron jobs and workers")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// TOML configuration file; every key can also be set with CRONKEEPER_* variables.
+    #[arg(long, short = 'c', env = "CRONKEEPER_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API, the scheduler and the workers (all-in-one).
+    Serve {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Run the API and the scheduler only; workers run elsewhere.
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Cron expression tools.
+    Cron {
+        #[command(subcommand)]
+        command: CronCommand,
+    },
+    /// Import jobs from Magento configuration files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Stop starting new runs (all nodes) and optionally wait for running ones: for deployments.
+    Drain {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Wait until no run is RUNNING.
+        #[arg(long)]
+        wait: bool,
+        /// Give up waiting after this long (exit status 2).
+        #[arg(long, default_value = "10m")]
+        timeout: String,
+    },
+    /// Undo `drain`: start runs again.
+    Resume {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CronCommand {
+    /// Print the next fire times of an expression, one RFC 3339 timestamp per line.
+    Next {
+        expression: String,
+        /// IANA time zone the expression is evaluated in.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        /// How many fire times.
+        #[arg(short = 'n', default_value_t = 5)]
+        count: usize,
+        /// Start after this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        after: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Create or update jobs from Magento crontab.xml files or directories.
+    MagentoCrontab {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Serve { config, no_workers } => serve(config, no_workers).await,
+        Command::Cron { command: CronCommand::Next { expression, tz, count, after } } => cron_next(&expression, &tz, count, after.as_deref()),
+        Command::Import { command: ImportCommand::MagentoCrontab { config, paths } } => import_crontab(config, &paths).await,
+        Command::Drain { config, wait, timeout } => drain(config, wait, &timeout).await,
+        Command::Resume { config } => {
+            let store = open_store(&config).await?;
+            store::settings::set(&store, store::settings::DRAINING, "0").await?;
+            println!("resumed: runs start again");
+            Ok(0)
+        }
+    }
+}
+
+fn load(config: &ConfigArg) -> anyhow::Result<Config> {
+    Ok(Config::load(config.config.as_deref())?)
+}
+
+async fn open_store(config: &ConfigArg) -> anyhow::Result<Store> {
+    let config = load(config)?;
+    let store = Store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn serve(config: ConfigArg, no_workers: bool) -> anyhow::Result<i32> {
+    let config = load(&config)?;
+    let app = Application::build(config, Roles { scheduler: true, workers: !no_workers }).await?;
+    let addr = app.local_addr();
+    println!("cronkeeper listening on http://{addr} (database {})", redact_url(&app.config.database_url));
+    let shutdown = CancellationToken::new();
+    cancel_on_signals(shutdown.clone());
+    app.run(shutdown).await?;
+    Ok(0)
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://[redacted]@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+fn cron_next(expression: &str, tz: &str, count: usize, after: Option<&str>) -> anyhow::Result<i32> {
+    let schedule = crate::cron::Schedule::parse(expression).map_err(|e| anyhow::anyhow!("invalid cron expression `{expression}`: {e}"))?;
+    let tz: chrono_tz::Tz = tz.parse().map_err(|_| anyhow::anyhow!("`{tz}` is not an IANA time zone like Europe/Amsterdam"))?;
+    let mut t = match after {
+        Some(a) => chrono::DateTime::parse_from_rfc3339(a).with_context(|| format!("--after `{a}` is not an RFC 3339 timestamp"))?.with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    for warning in schedule.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    for _ in 0..count {
+        let Some(next) = schedule.next_after(t, tz) else {
+            eprintln!("the expression never fires again");
+            break;
+        };
+        println!("{}", next.with_timezone(&tz).to_rfc3339());
+        t = next;
+    }
+    Ok(0)
+}
+
+async fn import_crontab(config: ConfigArg, paths: &[PathBuf]) -> anyhow::Result<i32> {
+    let cfg = load(&config)?;
+    let store = Store::connect(&cfg.database_url).await?;
+    store.migrate().await?;
+    let report = crate::magento::sync::import_files(&store, &cfg, paths, chrono::Utc::now().timestamp_millis()).await?;
+    println!("{report}");
+    Ok(0)
+}
+
+async fn drain(config: ConfigArg, wait: bool, timeout: &str) -> anyhow::Result<i32> {
+    let timeout = parse_duration(timeout).context("--timeout")?;
+    let store = open_store(&config).await?;
+    store::settings::set(&store, store::settings::DRAINING, "1").await?;
+    println!("draining: no new runs will start (undo with `cronkeeper resume`)");
+    if !wait {
+        return Ok(0);
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let running = store::runs::running(&store).await?.len();
+        if running == 0 {
+            println!("drained: no run is running");
+            return Ok(0);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            eprintln!("timed out: {running} run(s) still running");
+            return Ok(2);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+

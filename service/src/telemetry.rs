@@ -1,0 +1,7 @@
+//! Logging: `RUST_LOG` filters (default `info`), to stderr, so stdout stays
+//! clean for commands whose output is read by scripts (`cron next`, `token`).
+
+pub fn init() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,59 @@
+//! From a job's executor to a finished [`Outcome`]: command and magento jobs as
+//! supervised process groups, http jobs as a request.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{run_http, spawn, Ending, Limits, Outcome, ProcessSpec};
+use crate::config::Config;
+use crate::domain::{Executor, Job};
+
+/// Called once the process exists, with (pid, start ticks), so the run records
+/// what recovery needs before anything else can go wrong.
+pub type OnStarted<'a> = Box<dyn FnOnce(i32, u64) -> futures::future::BoxFuture<'a, ()> + Send + 'a>;
+
+pub async fn execute(job: &Job, config: &Config, kill: CancellationToken, on_started: OnStarted<'_>) -> Outcome {
+    let timeout = config.timeout_for(job);
+    let limits = Limits { timeout, grace: config.kill_grace };
+    match &job.executor {
+        Executor::Command { argv, env, working_dir } => {
+            let spec = ProcessSpec { argv: argv.clone(), env: env.clone(), working_dir: working_dir.clone().map(PathBuf::from), output_cap: config.output_cap_bytes };
+            run_process(spec, limits, kill, on_started).await
+        }
+        Executor::Magento { code } => match magento_argv(config, code.as_deref().unwrap_or(&job.code)) {
+            Ok(argv) => {
+                let working_dir = config.magento.root.clone();
+                let spec = ProcessSpec { argv, env: Vec::new(), working_dir, output_cap: config.output_cap_bytes };
+                run_process(spec, limits, kill, on_started).await
+            }
+            Err(error) => failed(error),
+        },
+        Executor::Http { url, method, timeout_secs } => {
+            let t = timeout_secs.map(Duration::from_secs).map_or(timeout, |t| t.min(timeout));
+            run_http(url, method.as_deref().unwrap_or("GET"), t, kill).await
+        }
+    }
+}
+
+/// `<php> <magento_root>/bin/magento cronkeeper:job:run <code>`.
+pub fn magento_argv(config: &Config, code: &str) -> Result<Vec<String>, String> {
+    let root = config.magento.root.as_ref().ok_or("magento.root is not configured (set [magento] root or CRONKEEPER_MAGENTO_ROOT)")?;
+    let bin = root.join("bin/magento");
+    Ok(vec![config.magento.php.clone(), bin.display().to_string(), "cronkeeper:job:run".into(), code.into()])
+}
+
+async fn run_process(spec: ProcessSpec, limits: Limits, kill: CancellationToken, on_started: OnStarted<'_>) -> Outcome {
+    match spawn(&spec).await {
+        Ok(process) => {
+            on_started(process.pid(), process.start_ticks()).await;
+            process.supervise(limits, kill).await
+        }
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+fn failed(error: String) -> Outcome {
+    Outcome { ending: Ending::Failed, exit_code: None, output: String::new(), error: Some(error) }
+}

@@ -1,0 +1,265 @@
+//! Lane pools: each lane has its own reserved slots and its own claim loop, so
+//! nothing queued or running in one lane can take a slot of another. A run is
+//! claimed only when a slot is free, executed in its own task, and closed with
+//! a fenced update; a once-a-second loop stamps heartbeats and delivers kill
+//! requests. On shutdown the pool drains: no new claims, running runs get the
+//! drain timeout, and whatever is left is ended and closed INTERRUPTED.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::context::WorkerContext;
+use super::{executor, retry};
+use crate::domain::{RunId, RunStatus};
+use crate::store::runs::{ClaimOutcome, Claimed, Finish};
+use crate::store::{self, instances, settings};
+
+/// How often an idle lane looks for work it was not woken for (runs queued by
+/// another node or process).
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KillReason {
+    Operator,
+    Shutdown,
+}
+
+#[derive(Debug)]
+struct Held {
+    claim: i64,
+    kill: CancellationToken,
+    reason: Option<KillReason>,
+}
+
+/// Runs this process is executing.
+#[derive(Debug, Clone, Default)]
+struct Holdings(Arc<Mutex<HashMap<RunId, Held>>>);
+
+impl Holdings {
+    fn add(&self, id: RunId, claim: i64) -> CancellationToken {
+        let kill = CancellationToken::new();
+        self.0.lock().unwrap().insert(id, Held { claim, kill: kill.clone(), reason: None });
+        kill
+    }
+    fn remove(&self, id: RunId) -> Option<KillReason> {
+        self.0.lock().unwrap().remove(&id).and_then(|h| h.reason)
+    }
+    fn claims(&self) -> Vec<(RunId, i64)> {
+        self.0.lock().unwrap().iter().map(|(id, h)| (*id, h.claim)).collect()
+    }
+    fn kill(&self, id: RunId, reason: KillReason) {
+        if let Some(h) = self.0.lock().unwrap().get_mut(&id) {
+            h.reason.get_or_insert(reason);
+            h.kill.cancel();
+        }
+    }
+    fn kill_all(&self, reason: KillReason) {
+        let ids: Vec<_> = self.0.lock().unwrap().keys().copied().collect();
+        ids.into_iter().for_each(|id| self.kill(id, reason));
+    }
+    fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+pub struct Pool {
+    ctx: WorkerContext,
+    lanes: Vec<(String, usize)>,
+    holdings: Holdings,
+    /// Mirrors the store's drain flag (`cronkeeper drain`), refreshed every second.
+    draining: Arc<AtomicBool>,
+}
+
+impl Pool {
+    pub fn new(ctx: WorkerContext, lanes: Vec<(String, usize)>) -> Self {
+        Self { ctx, lanes, holdings: Holdings::default(), draining: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// Runs until `shutdown`, then drains. Returns when every run it held is closed.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let now = self.ctx.now();
+        let me = instances::Instance {
+            id: self.ctx.instance.clone(),
+            node: self.ctx.config.node.clone(),
+            pid: std::process::id() as i32,
+            pid_start: super::process_start_ticks(std::process::id() as i32).unwrap_or(0) as i64,
+            role: "worker".into(),
+            started_at: now,
+            heartbeat_at: now,
+            stopped_at: None,
+        };
+        if let Err(e) = instances::register(&self.ctx.store, &me).await {
+            tracing::error!(error = %e, "could not register this worker instance");
+        }
+        let stop_claiming = shutdown.child_token();
+        let mut runs = JoinSet::new();
+        let mut lane_loops = JoinSet::new();
+        let (run_tx, mut run_rx) = tokio::sync::mpsc::unbounded_channel();
+        for (lane, slots) in &self.lanes {
+            lane_loops.spawn(lane_loop(self.ctx.clone(), lane.clone(), *slots, self.holdings.clone(), self.draining.clone(), stop_claiming.clone(), run_tx.clone()));
+        }
+        drop(run_tx);
+        let supervisor_stop = CancellationToken::new();
+        let supervisor = tokio::spawn(supervise_loop(self.ctx.clone(), self.holdings.clone(), self.draining.clone(), supervisor_stop.clone()));
+
+        // Collect run tasks as lanes start them, until shutdown.
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(task) = run_rx.recv() => { runs.spawn(task); }
+                Some(_) = runs.join_next(), if !runs.is_empty() => {}
+            }
+        }
+        stop_claiming.cancel();
+        while lane_loops.join_next().await.is_some() {}
+        while let Ok(task) = run_rx.try_recv() {
+            runs.spawn(task);
+        }
+        self.drain(&mut runs).await;
+        supervisor_stop.cancel();
+        let _ = supervisor.await;
+        let _ = instances::mark_stopped(&self.ctx.store, &self.ctx.instance, self.ctx.now()).await;
+    }
+
+    async fn drain(&self, runs: &mut JoinSet<()>) {
+        let timeout = self.ctx.config.drain_timeout;
+        if self.holdings.len() > 0 {
+            tracing::info!(running = self.holdings.len(), timeout = %crate::config::fmt(timeout), "draining: waiting for running runs");
+        }
+        let finished = tokio::time::timeout(timeout, async { while runs.join_next().await.is_some() {} }).await;
+        if finished.is_err() {
+            tracing::warn!(left = self.holdings.len(), "drain timeout reached: ending the remaining runs as INTERRUPTED");
+            self.holdings.kill_all(KillReason::Shutdown);
+            while runs.join_next().await.is_some() {}
+        }
+    }
+}
+
+type RunTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+async fn lane_loop(
+    ctx: WorkerContext,
+    lane: String,
+    slots: usize,
+    holdings: Holdings,
+    draining: Arc<AtomicBool>,
+    stop: CancellationToken,
+    spawn: tokio::sync::mpsc::UnboundedSender<RunTask>,
+) {
+    let slots = Arc::new(Semaphore::new(slots));
+    let wake = ctx.wakeups.waiter(&lane);
+    loop {
+        let permit = tokio::select! {
+            _ = stop.cancelled() => return,
+            p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
+        };
+        if draining.load(Ordering::Relaxed) {
+            drop(permit);
+            tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(IDLE_POLL) => {} }
+            continue;
+        }
+        match store::runs::claim_next(&ctx.store, &lane, &ctx.instance, ctx.now()).await {
+            Ok(ClaimOutcome::Run(claimed)) => {
+                let kill = holdings.add(claimed.run.id, claimed.claim);
+                ctx.emit(&claimed.run, RunStatus::Running);
+                let task = execute_run(ctx.clone(), *claimed, kill, holdings.clone(), permit);
+                if spawn.send(Box::pin(task)).is_err() {
+                    return;
+                }
+            }
+            Ok(ClaimOutcome::Skipped(id)) => {
+                drop(permit);
+                if let Ok(Some(run)) = store::runs::get(&ctx.store, id).await {
+                    ctx.emit(&run, RunStatus::Skipped);
+                }
+            }
+            Ok(ClaimOutcome::Empty) => {
+                drop(permit);
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                }
+            }
+            Err(e) => {
+                drop(permit);
+                tracing::error!(lane = %lane, error = %e, "claiming a run failed; retrying");
+                tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(Duration::from_secs(1)) => {} }
+            }
+        }
+    }
+}
+
+async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationToken, holdings: Holdings, permit: tokio::sync::OwnedSemaphorePermit) {
+    let Claimed { run, claim } = claimed;
+    let job = store::jobs::get(&ctx.store, &run.job_code).await.ok().flatten();
+    let outcome = match &job {
+        None => super::Outcome { ending: super::Ending::Failed, exit_code: None, output: String::new(), error: Some(format!("job `{}` no longer exists", run.job_code)) },
+        Some(job) => {
+            let store = ctx.store.clone();
+            let id = run.id;
+            let on_started: executor::OnStarted = Box::new(move |pid, ticks| {
+                Box::pin(async move {
+                    if let Err(e) = store::runs::set_process(&store, id, claim, pid, ticks as i64).await {
+                        tracing::error!(run = id, error = %e, "could not record the run's process");
+                    }
+                })
+            });
+            executor::execute(job, &ctx.config, kill, on_started).await
+        }
+    };
+    let reason = holdings.remove(run.id);
+    let mut status = outcome.ending.run_status();
+    let mut error = outcome.error.clone();
+    if status == RunStatus::Killed && reason == Some(KillReason::Shutdown) {
+        status = RunStatus::Interrupted;
+        error = Some("cronkeeper shut down before the run finished (drain timeout reached)".into());
+    }
+    let finish = Finish { status, exit_code: outcome.exit_code, output: Some(outcome.output).filter(|o| !o.is_empty()), error };
+    let now = ctx.now();
+    match store::runs::finish(&ctx.store, run.id, claim, &finish, now).await {
+        Ok(true) => {
+            ctx.emit(&run, status);
+            if let Err(e) = retry::after_outcome(&ctx.store, job.as_ref(), &run, status, now).await {
+                tracing::error!(run = run.id, error = %e, "could not schedule a retry");
+            }
+        }
+        Ok(false) => tracing::warn!(run = run.id, "run was closed by someone else (recovery or another node); outcome dropped"),
+        Err(e) => tracing::error!(run = run.id, error = %e, "could not store the run's outcome"),
+    }
+    drop(permit);
+    ctx.wakeups.wake(run.lane.as_str());
+}
+
+/// Once a second: deliver kill requests and refresh the drain flag; every
+/// heartbeat interval: stamp the held runs and this instance.
+async fn supervise_loop(ctx: WorkerContext, holdings: Holdings, draining: Arc<AtomicBool>, stop: CancellationToken) {
+    let every = ctx.config.heartbeat_interval;
+    let mut last_beat = ctx.now();
+    loop {
+        tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(Duration::from_secs(1)) => {} }
+        let held = holdings.claims();
+        let now = ctx.now();
+        let beat = now - last_beat >= every.as_millis() as i64;
+        let killed = if beat {
+            last_beat = now;
+            let _ = instances::heartbeat(&ctx.store, &ctx.instance, now).await;
+            store::runs::heartbeat(&ctx.store, &held, now).await
+        } else {
+            store::runs::kill_requested(&ctx.store, &held).await
+        };
+        match killed {
+            Ok(ids) => ids.into_iter().for_each(|id| holdings.kill(id, KillReason::Operator)),
+            Err(e) => tracing::error!(error = %e, "heartbeat failed"),
+        }
+        if let Ok(flag) = settings::is_draining(&ctx.store).await {
+            draining.store(flag, Ordering::Relaxed);
+        }
+    }
+}
