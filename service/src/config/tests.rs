@@ -87,7 +87,7 @@ fn errors_name_the_key_and_the_problem() {
 
 #[test]
 fn job_errors_name_the_job_and_field() {
-    let e = from_toml("[[jobs]]\ncode = \"x\"\nschedule = \"61 * * * *\"\ncommand = [\"true\"]\n").unwrap_err();
+    let e = from_toml("[[jobs]]\ncode = \"x\"\nschedule = \"@hourly\"\ncommand = [\"true\"]\n").unwrap_err();
     assert_eq!(e.key, "jobs[0] (x).schedule");
     let e = from_toml("[[jobs]]\ncode = \"x\"\nschedule = \"* * * * *\"\nlane = \"nope\"\ncommand = [\"true\"]\n").unwrap_err();
     assert_eq!(e.key, "jobs[0] (x).lane");

@@ -65,7 +65,7 @@ async fn a_full_sync_removes_jobs_magento_no_longer_declares_but_never_user_jobs
 #[tokio::test]
 async fn an_invalid_schedule_changes_nothing() {
     let (store, _d) = sqlite_store().await;
-    let err = apply(&store, &config(), &[def("a", "default", Some("* * * * *")), def("b", "default", Some("61 * * * *"))], true, 1).await.unwrap_err();
+    let err = apply(&store, &config(), &[def("a", "default", Some("* * * * *")), def("b", "default", Some("1-x * * * *"))], true, 1).await.unwrap_err();
     assert!(err.to_string().contains("job `b`"), "{err}");
     assert_eq!(store::jobs::count(&store, &Default::default()).await.unwrap(), 0);
 }
