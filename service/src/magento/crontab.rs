@@ -150,7 +150,8 @@ mod tests {
 
     #[test]
     fn blank_schedule_counts_as_absent_like_magento() {
-        let xml = wrap(r#"<group id="default"><job name="j" instance="C" method="m"><schedule>  </schedule></job></group>"#);
+        let xml =
+            wrap(r#"<group id="default"><job name="j" instance="C" method="m"><schedule>  </schedule></job></group>"#);
         assert!(parse_crontab_str(&xml, "t.xml").unwrap()[0].is_unscheduled());
     }
 
@@ -160,8 +161,7 @@ mod tests {
             r#"<group id="default"><job name="a" instance="C" method="m"/></group>
 <group id="index"><job name="b" instance="C" method="m"/><job name="c" instance="C" method="m"/></group>"#,
         );
-        let groups: Vec<_> =
-            parse_crontab_str(&xml, "t.xml").unwrap().into_iter().map(|j| (j.code, j.group)).collect();
+        let groups: Vec<_> = parse_crontab_str(&xml, "t.xml").unwrap().into_iter().map(|j| (j.code, j.group)).collect();
         assert_eq!(
             groups,
             vec![("a".into(), "default".into()), ("b".into(), "index".into()), ("c".into(), "index".into())]

@@ -24,6 +24,12 @@ pub enum ImportError {
     #[error("no crontab.xml files found under {}", dir.display())]
     NoCrontabFiles { dir: PathBuf },
 
+    /// The arguments named no crontab file at all (an empty list, or only
+    /// cron_groups.xml files). Refused for the same reason as an empty directory:
+    /// importing "no jobs" would read as every Magento job having been removed.
+    #[error("no crontab.xml files to import")]
+    NothingToImport,
+
     /// The text is not well-formed XML.
     #[error("{source_name}:{line}:{column}: malformed XML: {message}")]
     Xml { source_name: String, line: u32, column: u32, message: String },
@@ -35,13 +41,7 @@ pub enum ImportError {
     /// A required attribute is absent or blank (`name`/`instance`/`method` on
     /// `<job>`, `id` on `<group>`).
     #[error("{source_name}:{line}:{column}: <{element}> is missing required attribute `{attribute}`")]
-    MissingAttribute {
-        source_name: String,
-        line: u32,
-        column: u32,
-        element: &'static str,
-        attribute: &'static str,
-    },
+    MissingAttribute { source_name: String, line: u32, column: u32, element: &'static str, attribute: &'static str },
 
     /// A job name Magento accepts but cronkeeper's job codes cannot carry.
     #[error("{source_name}:{line}:{column}: job name `{code}` cannot be a cronkeeper job code: {reason}")]
@@ -49,14 +49,7 @@ pub enum ImportError {
 
     /// An element whose text must be a number or boolean (cron_groups.xml) is not.
     #[error("{source_name}:{line}:{column}: <{element}> must be {expected}, found `{value}`")]
-    InvalidValue {
-        source_name: String,
-        line: u32,
-        column: u32,
-        element: String,
-        expected: &'static str,
-        value: String,
-    },
+    InvalidValue { source_name: String, line: u32, column: u32, element: String, expected: &'static str, value: String },
 }
 
 /// Something the import accepted but an operator should hear about. Warnings never
@@ -70,7 +63,13 @@ pub enum ImportWarning {
     Unscheduled { code: String, group: String, source: String, line: u32 },
     /// The same job code is declared in two groups. Magento keys jobs per group and
     /// would schedule both; cronkeeper codes are unique, so the later one is kept.
-    CodeInTwoGroups { code: String, kept_group: String, dropped_group: String, kept_source: String, dropped_source: String },
+    CodeInTwoGroups {
+        code: String,
+        kept_group: String,
+        dropped_group: String,
+        kept_source: String,
+        dropped_source: String,
+    },
 }
 
 impl std::fmt::Display for ImportWarning {

@@ -93,7 +93,13 @@ pub fn load_cron_groups(paths: &[std::path::PathBuf]) -> Result<Vec<CronGroupCon
     Ok(merged)
 }
 
-fn invalid(doc: &Document<'_>, node: Node<'_, '_>, source_name: &str, expected: &'static str, value: String) -> ImportError {
+fn invalid(
+    doc: &Document<'_>,
+    node: Node<'_, '_>,
+    source_name: &str,
+    expected: &'static str,
+    value: String,
+) -> ImportError {
     let (line, column) = position(doc, node);
     ImportError::InvalidValue {
         source_name: source_name.to_string(),
@@ -105,14 +111,24 @@ fn invalid(doc: &Document<'_>, node: Node<'_, '_>, source_name: &str, expected: 
     }
 }
 
-fn number(doc: &Document<'_>, group: Node<'_, '_>, source_name: &str, name: &'static str) -> Result<Option<u32>, ImportError> {
+fn number(
+    doc: &Document<'_>,
+    group: Node<'_, '_>,
+    source_name: &str,
+    name: &'static str,
+) -> Result<Option<u32>, ImportError> {
     let Some(node) = children_named(group, name).next() else { return Ok(None) };
     let Some(text) = text_of(node) else { return Ok(None) };
     text.parse::<u32>().map(Some).map_err(|_| invalid(doc, node, source_name, "a whole number of minutes", text))
 }
 
 /// xs:boolean: `1`/`true` or `0`/`false`.
-fn boolean(doc: &Document<'_>, group: Node<'_, '_>, source_name: &str, name: &'static str) -> Result<Option<bool>, ImportError> {
+fn boolean(
+    doc: &Document<'_>,
+    group: Node<'_, '_>,
+    source_name: &str,
+    name: &'static str,
+) -> Result<Option<bool>, ImportError> {
     let Some(node) = children_named(group, name).next() else { return Ok(None) };
     let Some(text) = text_of(node) else { return Ok(None) };
     match text.as_str() {

@@ -40,9 +40,13 @@ pub struct MagentoImport {
 
 /// Collects the crontab files under `paths`, parses every one, and merges them.
 /// Any unreadable or invalid file fails the whole import: a half-read Magento tree
-/// would look like jobs were removed, and the caller would unschedule them.
+/// would look like jobs were removed, and the caller would unschedule them. For
+/// the same reason, finding no crontab file at all is an error, not an empty import.
 pub fn import(paths: &[PathBuf]) -> Result<MagentoImport, ImportError> {
     let files = collect_crontab_files(paths)?;
+    if files.is_empty() {
+        return Err(ImportError::NothingToImport);
+    }
     let mut declared = Vec::new();
     for file in &files {
         declared.extend(parse_crontab(file)?);
@@ -144,14 +148,22 @@ mod tests {
         let j = &import.jobs[0];
         assert_eq!((j.code.as_str(), j.instance.as_str(), j.method.as_str()), ("j", "New", "execute"));
         assert_eq!(j.schedule.as_deref(), Some("*/5 * * * *"));
-        assert_eq!(j.config_path.as_deref(), Some("a/b/c"), "a child the later file omits is kept, as Magento merges nodes");
+        assert_eq!(
+            j.config_path.as_deref(),
+            Some("a/b/c"),
+            "a child the later file omits is kept, as Magento merges nodes"
+        );
         assert_eq!((j.source.as_str(), j.line), (b.display().to_string().as_str(), 3));
     }
 
     #[test]
     fn the_same_code_in_two_groups_keeps_the_last_and_warns() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "A.crontab.xml", r#"<group id="default"><job name="j" instance="A" method="m"><schedule>1 * * * *</schedule></job></group>"#);
+        write(
+            tmp.path(),
+            "A.crontab.xml",
+            r#"<group id="default"><job name="j" instance="A" method="m"><schedule>1 * * * *</schedule></job></group>"#,
+        );
         write(tmp.path(), "B.crontab.xml", r#"<group id="index"><job name="j" instance="B" method="m"/></group>"#);
         let import = import(&[tmp.path().to_path_buf()]).unwrap();
         assert_eq!(import.jobs.len(), 1);
@@ -173,7 +185,18 @@ mod tests {
         write(tmp.path(), "B.crontab.xml", r#"<group id="default"><job name="b" instance="B"/></group>"#);
         write(tmp.path(), "C.crontab.xml", r#"<group id="default"><job name="c" instance="C" method="m"/></group>"#);
         let err = load_all(&[tmp.path().to_path_buf()]).unwrap_err();
-        assert!(matches!(&err, ImportError::MissingAttribute { attribute: "method", source_name, .. } if source_name.ends_with("B.crontab.xml")), "{err:?}");
+        assert!(
+            matches!(&err, ImportError::MissingAttribute { attribute: "method", source_name, .. } if source_name.ends_with("B.crontab.xml")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_import_with_no_crontab_file_at_all_is_refused_rather_than_empty() {
+        assert!(matches!(import(&[]), Err(ImportError::NothingToImport)));
+        let tmp = tempfile::tempdir().unwrap();
+        let groups = write(tmp.path(), "cron_groups.xml", r#"<group id="index"/>"#);
+        assert!(matches!(load_all(&[groups]), Err(ImportError::NothingToImport)));
     }
 
     #[test]

@@ -88,8 +88,12 @@ fn all_core_files_merge_into_53_unique_jobs_without_conflicts() {
 #[test]
 fn the_config_path_jobs_are_currency_rates_and_product_alerts() {
     let Some(import) = import_reference("the_config_path_jobs_are_currency_rates_and_product_alerts") else { return };
-    let with_path: Vec<_> =
-        import.jobs.iter().filter(|j| j.config_path.is_some()).map(|j| (j.code.as_str(), j.config_path.as_deref().unwrap())).collect();
+    let with_path: Vec<_> = import
+        .jobs
+        .iter()
+        .filter(|j| j.config_path.is_some())
+        .map(|j| (j.code.as_str(), j.config_path.as_deref().unwrap()))
+        .collect();
     assert_eq!(
         with_path,
         [

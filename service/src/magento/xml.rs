@@ -72,7 +72,13 @@ pub(crate) fn required_attr(
         Some(v) if !v.is_empty() => Ok(v.to_string()),
         _ => {
             let (line, column) = position(doc, node);
-            Err(ImportError::MissingAttribute { source_name: source_name.to_string(), line, column, element, attribute })
+            Err(ImportError::MissingAttribute {
+                source_name: source_name.to_string(),
+                line,
+                column,
+                element,
+                attribute,
+            })
         }
     }
 }
