@@ -267,7 +267,7 @@ fn check_database_url(url: &str) -> Result<(), ConfigError> {
     if ok {
         Ok(())
     } else {
-        Err(ConfigError::new("database_url", "must start with sqlite:, postgres://, postgresql:// or mysql://"))
+        Err(ConfigError::new("database_url", "must start with sqlite:, postgres://, postgresql://, mysql:// or mariadb://"))
     }
 }
 

@@ -118,7 +118,7 @@ impl Scheduler {
         let p = plan(&recent, older, now, e.misfire, e.deadline_ms);
 
         let mut news = Vec::new();
-        if let Some((count, first, last)) = p.missed {
+        if let Some((count, first, _last)) = p.missed {
             news.push(NewRun {
                 job_code: e.code.clone(),
                 lane: e.lane.clone(),
@@ -127,7 +127,10 @@ impl Scheduler {
                 attempt: 1,
                 retry_of: None,
                 priority: e.priority,
-                fire_key: Some(last),
+                // Keyed by the first fire time it stands for: that one can never
+                // also be the fire time of a run, unlike the last (which may be
+                // the catch-up's own when only older fire times were missed).
+                fire_key: Some(first),
                 scheduled_at: first,
                 missed_count: count,
                 error: Some(format!("{count} fire time(s) passed without a run (scheduler down or late)")),

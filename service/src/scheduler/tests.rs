@@ -140,3 +140,25 @@ async fn pending_runs_are_queued_when_their_time_comes() {
     assert_eq!(s.tick().await.unwrap().promoted, 1);
     assert_eq!(runs::require(&store, id).await.unwrap().status, RunStatus::Queued);
 }
+
+#[tokio::test]
+async fn a_catch_up_is_not_lost_when_only_older_fire_times_were_missed() {
+    // Hourly job, down for three hours, back ten minutes after the hour: the
+    // latest fire time is within the deadline and must run; the older ones are missed.
+    let (store, _dir) = sqlite_store().await;
+    let mut job = Job::new("hourly", LaneName::parse("default").unwrap(), Some("0 * * * *".into()), Executor::Command { argv: vec!["true".into()], env: vec![], working_dir: None });
+    job.starting_deadline = Some(std::time::Duration::from_secs(15 * 60));
+    jobs::save(&store, &job, T0).await.unwrap();
+    let clock = ManualClock::at(T0 + 500);
+    let mut s = Scheduler::new(store.clone(), clock.clone(), chrono_tz::UTC, Wakeups::new(["default"]), Events::new());
+    s.tick().await.unwrap();
+    clock.set(T0 + 3 * 60 * MIN + 10 * MIN);
+    let report = s.tick().await.unwrap();
+    assert_eq!(report.queued, 1);
+    let found = all_runs(&store).await;
+    let queued: Vec<_> = found.iter().filter(|r| r.status == RunStatus::Queued).collect();
+    assert_eq!(queued.len(), 1, "{found:?}");
+    assert_eq!(queued[0].scheduled_at, T0 + 3 * 60 * MIN);
+    let missed: u32 = found.iter().filter(|r| r.status == RunStatus::Missed).map(|r| r.missed_count).sum();
+    assert_eq!(missed, 2);
+}

@@ -8,7 +8,7 @@ use crate::domain::EpochMs;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
-    /// `node/pid/start_ticks`: unique for one process life, even across pid reuse.
+    /// `node:pid:start_ticks:boot`: unique for one process life, even across pid reuse and reboots.
     pub id: String,
     pub node: String,
     pub pid: i32,

@@ -223,7 +223,7 @@ async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationTok
     }
     let finish = Finish { status, exit_code: outcome.exit_code, output: Some(outcome.output).filter(|o| !o.is_empty()), error };
     let now = ctx.now();
-    match store::runs::finish(&ctx.store, run.id, claim, &finish, now).await {
+    match finish_with_retries(&ctx, run.id, claim, &finish).await {
         Ok(true) => {
             ctx.emit(&run, status);
             if let Err(e) = retry::after_outcome(&ctx.store, job.as_ref(), &run, status, now).await {
@@ -235,6 +235,23 @@ async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationTok
     }
     drop(permit);
     ctx.wakeups.wake(run.lane.as_str());
+}
+
+/// Stores a run's outcome, retrying while the database is unreachable: giving
+/// up at once would leave the run RUNNING (and a forbid job blocked) until a
+/// restart. After the heartbeat expiry, recovery on another process may close
+/// it INTERRUPTED instead, which the fence then makes final.
+async fn finish_with_retries(ctx: &WorkerContext, id: RunId, claim: i64, finish: &Finish) -> store::Result<bool> {
+    let give_up = tokio::time::Instant::now() + ctx.config.heartbeat_expiry;
+    loop {
+        match store::runs::finish(&ctx.store, id, claim, finish, ctx.now()).await {
+            Err(e) if tokio::time::Instant::now() < give_up => {
+                tracing::warn!(run = id, error = %e, "storing the run's outcome failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Once a second: deliver kill requests and refresh the drain flag; every

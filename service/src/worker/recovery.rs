@@ -86,6 +86,8 @@ pub async fn run(ctx: WorkerContext, stop: tokio_util::sync::CancellationToken) 
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "recovery pass failed"),
         }
+        // Forget instances silent for a week: the workers list stays short.
+        let _ = crate::store::instances::prune(&ctx.store, ctx.now() - 7 * 24 * 3600 * 1000).await;
         tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(ctx.config.heartbeat_interval) => {} }
     }
 }
