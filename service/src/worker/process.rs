@@ -379,3 +379,21 @@ fn has_exited(pid: i32) -> bool {
     // SAFETY: waitid succeeded, si_pid is valid (0 if nothing has exited).
     unsafe { info.si_pid() != 0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_polling_fallback_sees_an_exit_without_reaping() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !has_exited(pid) {
+            assert!(std::time::Instant::now() < deadline, "exit never seen");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(process_start_ticks(pid).is_some(), "still unreaped, so the pid stays pinned");
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+    }
+}
