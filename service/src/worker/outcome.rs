@@ -15,8 +15,9 @@ pub enum Ending {
     Killed,
     /// An HTTP job got a response with this status (2xx is success).
     HttpStatus(u16),
-    /// The job could not be carried out at all (HTTP: connection refused, DNS,
-    /// TLS, invalid URL...). `Outcome::error` says why.
+    /// The job could not be carried out at all (command: could not be started;
+    /// HTTP: connection refused, DNS, TLS, invalid URL...). `Outcome::error`
+    /// says why.
     Failed,
 }
 

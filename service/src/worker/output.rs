@@ -75,10 +75,21 @@ impl CappedBuffer {
 
 /// Drops a UTF-8 sequence that was cut off at the end of `b`.
 pub(super) fn trim_incomplete_end(b: &[u8]) -> &[u8] {
-    match std::str::from_utf8(&b[b.len().saturating_sub(4)..]) {
-        Err(e) if e.error_len().is_none() => &b[..b.len().saturating_sub(4) + e.valid_up_to()],
-        _ => b,
+    // The last byte that starts a character is at most 4 bytes back.
+    for back in 1..=b.len().min(4) {
+        let start = b.len() - back;
+        let lead = b[start];
+        if lead & 0xC0 != 0x80 {
+            let len = match lead {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return if len > back { &b[..start] } else { b };
+        }
     }
+    b
 }
 
 /// Drops continuation bytes of a character whose start was cut off.
@@ -124,6 +135,15 @@ mod tests {
         b.push("aéé".as_bytes()); // head keeps "a", "é" and half of the second "é"
         b.push("€€".as_bytes()); // tail keeps the last byte of the first "€" and the second
         assert_eq!(b.into_string(), "aé\n… [3 bytes omitted] …\n€");
+    }
+
+    #[test]
+    fn an_incomplete_character_is_found_behind_a_complete_four_byte_one() {
+        let bytes = "x😀é".as_bytes();
+        assert_eq!(trim_incomplete_end(&bytes[..bytes.len() - 1]), "x😀".as_bytes());
+        assert_eq!(trim_incomplete_end(bytes), bytes);
+        assert_eq!(trim_incomplete_end(&bytes[..3]), b"x");
+        assert_eq!(trim_incomplete_end(b""), b"");
     }
 
     #[test]

@@ -74,6 +74,27 @@ pub enum SpawnError {
     Start { program: String, source: io::Error },
 }
 
+impl SpawnError {
+    /// Whether starting again later may work: resource exhaustion (EAGAIN,
+    /// EMFILE, ENOMEM) may pass; a missing program or directory will not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::EmptyArgv | Self::WorkingDir { .. } => false,
+            Self::Start { source, .. } => !matches!(
+                source.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied | io::ErrorKind::InvalidInput
+            ) && source.raw_os_error() != Some(libc::ENOEXEC),
+        }
+    }
+}
+
+/// A job that could not be started ends `Failed` with the reason as its error.
+impl From<SpawnError> for Outcome {
+    fn from(e: SpawnError) -> Self {
+        Outcome { ending: Ending::Failed, exit_code: None, output: String::new(), error: Some(e.to_string()) }
+    }
+}
+
 fn describe(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => format!("command not found ({e})"),
@@ -151,6 +172,7 @@ pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
     })?;
     let receiver = pipe::Receiver::from_owned_fd(read_end).map_err(start_err)?;
     running.reader = Some(tokio::spawn(read_output(receiver, spec.output_cap, stop_reading)));
+    tracing::debug!(pid, start_ticks = running.start_ticks, program = %program, "job process started");
     Ok(running)
 }
 
@@ -197,7 +219,14 @@ impl RunningProcess {
             None => Ending::Signaled(Signal::SIGKILL as i32),
         });
 
+        if group.needed_kill || !group.survivors.is_empty() {
+            tracing::warn!(pgid = self.pid, ?ending, survivors = ?group.survivors,
+                "job process group ignored SIGTERM for the grace period and was SIGKILLed");
+        }
         let (buffer, eof) = self.collect_output().await;
+        if !eof {
+            tracing::warn!(pgid = self.pid, "a process that left the job's group holds its output pipe open");
+        }
         let mut output = buffer.into_string();
         let mut note = |line: String| {
             if !output.is_empty() && !output.ends_with('\n') {
@@ -349,4 +378,22 @@ fn has_exited(pid: i32) -> bool {
     }
     // SAFETY: waitid succeeded, si_pid is valid (0 if nothing has exited).
     unsafe { info.si_pid() != 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_polling_fallback_sees_an_exit_without_reaping() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !has_exited(pid) {
+            assert!(std::time::Instant::now() < deadline, "exit never seen");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(process_start_ticks(pid).is_some(), "still unreaped, so the pid stays pinned");
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+    }
 }

@@ -96,6 +96,9 @@ async fn command_not_found_gives_a_spawn_error_naming_the_program() {
     assert!(matches!(&err, SpawnError::Start { program, source }
         if program == "cronkeeper-no-such-command-4711" && source.kind() == std::io::ErrorKind::NotFound), "{err:?}");
     assert!(msg.contains("`cronkeeper-no-such-command-4711`") && msg.contains("command not found"), "{msg}");
+    assert!(!err.is_retryable());
+    let outcome = super::Outcome::from(err);
+    assert_eq!((outcome.ending, outcome.error), (Ending::Failed, Some(msg)));
 }
 
 #[tokio::test]
