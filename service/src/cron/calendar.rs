@@ -18,7 +18,11 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 fn first_of_next_month(date: NaiveDate) -> Option<NaiveDate> {
-    let (y, m) = if date.month() == 12 { (date.year().checked_add(1)?, 1) } else { (date.year(), date.month() + 1) };
+    let (y, m) = if date.month() == 12 {
+        (date.year().checked_add(1)?, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
     NaiveDate::from_ymd_opt(y, m, 1)
 }
 
@@ -52,7 +56,11 @@ impl CronSpec {
     /// on or before the date `until`. Skips months whose matching days do not
     /// exist, days whose weekday or day-of-month does not match, hours, then
     /// minutes, so the cost is a few steps per matching day tried.
-    pub(crate) fn next_local_match(&self, from: NaiveDateTime, until: NaiveDate) -> Option<NaiveDateTime> {
+    pub(crate) fn next_local_match(
+        &self,
+        from: NaiveDateTime,
+        until: NaiveDate,
+    ) -> Option<NaiveDateTime> {
         if !self.can_ever_match() {
             return None;
         }

@@ -56,9 +56,7 @@ pub enum CronError {
          (minute hour day-of-month month day-of-week)"
     )]
     TooFewFields { expr: String, found: usize },
-    #[error(
-        "`{expr}` has {found} fields; Magento accepts 5, or 6 with the sixth ignored"
-    )]
+    #[error("`{expr}` has {found} fields; Magento accepts 5, or 6 with the sixth ignored")]
     TooManyFields { expr: String, found: usize },
     #[error(
         "`{0}` is not supported: Magento has no @-macros; write the five fields \

@@ -42,6 +42,8 @@ pub(crate) enum Part {
 
 impl Part {
     /// Whether Magento's test for this part accepts the value `v`.
+    // `is_multiple_of` needs Rust 1.87; the workspace supports 1.80.
+    #[allow(unknown_lints, clippy::manual_is_multiple_of)]
     fn matches(&self, v: u32) -> bool {
         match self {
             Part::Any => true,
@@ -49,7 +51,10 @@ impl Part {
             Part::Range { from, to, step } => {
                 v >= from.value
                     && v <= to.value
-                    && step.map_or(true, |n| (v - from.value) % n == 0)
+                    && match step {
+                        None => true,
+                        Some(n) => (v - from.value) % n == 0,
+                    }
             }
             // Magento: `$from = 0; $to = 60;` then `($num - 0) % $mod === 0`.
             Part::StarStep(n) => v <= 60 && v % n == 0,
@@ -114,7 +119,6 @@ impl FieldSpec {
         let m = self.mask & range_mask(from, to.min(63));
         (m != 0).then(|| m.trailing_zeros())
     }
-
 }
 
 pub(crate) fn range_mask(lo: u32, hi: u32) -> u64 {
@@ -147,7 +151,10 @@ fn parse_part(field: Field, whole: &str, part: &str) -> Result<Part, CronError> 
             }
             let n = parse_number(field, step)?;
             if n == 0 {
-                return Err(CronError::field(field, format!("`{part}`: the step must be at least 1")));
+                return Err(CronError::field(
+                    field,
+                    format!("`{part}`: the step must be at least 1"),
+                ));
             }
             (body, Some(n))
         }
@@ -182,8 +189,7 @@ fn parse_part(field: Field, whole: &str, part: &str) -> Result<Part, CronError> 
 }
 
 fn parse_number(field: Field, text: &str) -> Result<u32, CronError> {
-    text.parse::<u32>()
-        .map_err(|_| CronError::field(field, format!("`{text}` is too large")))
+    text.parse::<u32>().map_err(|_| CronError::field(field, format!("`{text}` is too large")))
 }
 
 /// Magento's `getNumeric`: a number, or a name recognised by its first three
@@ -222,9 +228,25 @@ fn name_value(text: &str) -> Option<(u32, TokenKind)> {
 /// The full English names, to tell `monday` (fine) from `monkey` (read as `mon`).
 pub(crate) fn is_full_or_short_name(text: &str) -> bool {
     const FULL: [&str; 19] = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december", "sunday", "monday", "tuesday", "wednesday",
-        "thursday", "friday", "saturday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
     ];
     let lower = text.to_ascii_lowercase();
     lower.len() == 3 || FULL.contains(&lower.as_str())

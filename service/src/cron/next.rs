@@ -78,7 +78,9 @@ fn first_copy_after(
         let instant = match tz.from_local_datetime(&l) {
             chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => Some(x),
             // Debian: a fixed-time job whose time was skipped runs right after the gap.
-            chrono::LocalResult::None if spec.fixed_time => GapInfo::new(&l, &tz).and_then(|g| g.end),
+            chrono::LocalResult::None if spec.fixed_time => {
+                GapInfo::new(&l, &tz).and_then(|g| g.end)
+            }
             // A wildcard job's skipped minutes just do not happen.
             chrono::LocalResult::None => None,
         };

@@ -39,7 +39,7 @@ impl CronSpec {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Cron(CronSpec),
+    Cron(Box<CronSpec>),
     Every(Duration),
 }
 
@@ -73,18 +73,22 @@ pub(crate) fn parse(expr: &str) -> Result<Kind, CronError> {
     }
     let fields: [FieldSpec; 5] = specs.try_into().expect("five fields");
     let fixed_time = !words[0].starts_with('*') && !words[1].starts_with('*');
-    Ok(Kind::Cron(CronSpec { fields, sixth: words.get(5).map(|s| s.to_string()), fixed_time }))
+    Ok(Kind::Cron(Box::new(CronSpec {
+        fields,
+        sixth: words.get(5).map(|s| s.to_string()),
+        fixed_time,
+    })))
 }
 
 fn parse_every(text: &str) -> Result<Duration, CronError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(CronError::Every("needs a duration, like `@every 10s` or `@every 1m30s`".into()));
+        return Err(CronError::Every(
+            "needs a duration, like `@every 10s` or `@every 1m30s`".into(),
+        ));
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CronError::Every(format!(
-            "`{text}` needs a unit (`{text}s`? `{text}m`?)"
-        )));
+        return Err(CronError::Every(format!("`{text}` needs a unit (`{text}s`? `{text}m`?)")));
     }
     let d = humantime::parse_duration(text)
         .map_err(|e| CronError::Every(format!("`{text}` is not a duration: {e}")))?;

@@ -59,7 +59,10 @@ fn fewer_than_five_fields_or_more_than_six_are_refused() {
     assert!(matches!(Schedule::parse(""), Err(CronError::Empty)));
     assert!(matches!(Schedule::parse("   "), Err(CronError::Empty)));
     assert!(matches!(Schedule::parse("* * * *"), Err(CronError::TooFewFields { found: 4, .. })));
-    assert!(matches!(Schedule::parse("* * * * * * *"), Err(CronError::TooManyFields { found: 7, .. })));
+    assert!(matches!(
+        Schedule::parse("* * * * * * *"),
+        Err(CronError::TooManyFields { found: 7, .. })
+    ));
     assert!(Schedule::parse("* * * * * *").is_ok());
 }
 
@@ -86,14 +89,25 @@ fn every_accepts_human_durations_of_at_least_one_second() {
 #[test]
 fn every_fires_on_multiples_of_the_interval_since_the_epoch() {
     let s = Schedule::parse("@every 10s").unwrap();
-    assert_eq!(s.next_after(utc("2024-06-15T12:00:03Z"), chrono_tz::Asia::Tokyo), Some(utc("2024-06-15T12:00:10Z")));
-    assert_eq!(s.next_after(utc("2024-06-15T12:00:10Z"), chrono_tz::UTC), Some(utc("2024-06-15T12:00:20Z")));
+    assert_eq!(
+        s.next_after(utc("2024-06-15T12:00:03Z"), chrono_tz::Asia::Tokyo),
+        Some(utc("2024-06-15T12:00:10Z"))
+    );
+    assert_eq!(
+        s.next_after(utc("2024-06-15T12:00:10Z"), chrono_tz::UTC),
+        Some(utc("2024-06-15T12:00:20Z"))
+    );
     let s = Schedule::parse("@every 1m30s").unwrap();
     let t = s.next_after(utc("2024-06-15T12:00:00Z"), chrono_tz::UTC).unwrap();
     assert_eq!(t.timestamp() % 90, 0);
     assert_eq!(t, utc("2024-06-15T12:01:30Z"));
     let s = Schedule::parse("@every 7s").unwrap();
-    let times = s.fire_times_between(utc("2024-06-15T12:00:00Z"), utc("2024-06-15T12:01:00Z"), chrono_tz::UTC, 100);
+    let times = s.fire_times_between(
+        utc("2024-06-15T12:00:00Z"),
+        utc("2024-06-15T12:01:00Z"),
+        chrono_tz::UTC,
+        100,
+    );
     assert_eq!(times.len(), 8, "multiples of 7 in (1718452800, +60]");
     assert!(times.iter().all(|t| t.timestamp() % 7 == 0));
     assert!(!s.matches_local(utc("2024-06-15T12:00:00Z").naive_utc()));
@@ -173,7 +187,12 @@ fn ordinary_expressions_have_no_warnings() {
 
 #[test]
 fn ten_thousand_next_after_calls_complete() {
-    let tzs = [chrono_tz::UTC, chrono_tz::Europe::London, chrono_tz::America::New_York, chrono_tz::Australia::Sydney];
+    let tzs = [
+        chrono_tz::UTC,
+        chrono_tz::Europe::London,
+        chrono_tz::America::New_York,
+        chrono_tz::Australia::Sydney,
+    ];
     let schedules: Vec<Schedule> =
         super::tests_table::TABLE.iter().map(|(e, _, _)| Schedule::parse(e).unwrap()).collect();
     let mut t = utc("2024-01-01T00:00:00Z");
@@ -199,9 +218,14 @@ fn magento_match(expr: &str, num: i64) -> Option<bool> {
             return s.parse().ok();
         }
         let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+        let months =
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
         let p = s.get(..3)?.to_ascii_lowercase();
-        months.iter().position(|m| *m == p).map(|i| i as i64 + 1).or_else(|| names.iter().position(|d| *d == p).map(|i| i as i64))
+        months
+            .iter()
+            .position(|m| *m == p)
+            .map(|i| i as i64 + 1)
+            .or_else(|| names.iter().position(|d| *d == p).map(|i| i as i64))
     };
     if expr == "*" {
         return Some(true);
@@ -253,7 +277,10 @@ fn magento_match(expr: &str, num: i64) -> Option<bool> {
 fn field_text() -> impl Strategy<Value = String> {
     let token = prop_oneof![
         (0u32..70).prop_map(|n| n.to_string()),
-        prop::sample::select(vec!["jan", "Mar", "DEC", "sun", "Fri", "sat", "monday", "July", "07"]).prop_map(String::from),
+        prop::sample::select(vec![
+            "jan", "Mar", "DEC", "sun", "Fri", "sat", "monday", "July", "07"
+        ])
+        .prop_map(String::from),
     ];
     let part = prop_oneof![
         Just("*".to_string()),

@@ -83,7 +83,12 @@ fn new_york_wildcard_jobs_keep_real_time_cadence_across_the_gap() {
     let ny = America::New_York;
     assert_eq!(
         fires("*/15 * * * *", ny, "2024-03-10T06:30:00Z", "2024-03-10T07:30:00Z"),
-        ["2024-03-10 01:45 -05:00", "2024-03-10 03:00 -04:00", "2024-03-10 03:15 -04:00", "2024-03-10 03:30 -04:00"]
+        [
+            "2024-03-10 01:45 -05:00",
+            "2024-03-10 03:00 -04:00",
+            "2024-03-10 03:15 -04:00",
+            "2024-03-10 03:30 -04:00"
+        ]
     );
     assert_eq!(
         fires("30 * * * *", ny, "2024-03-10T05:00:00Z", "2024-03-10T08:00:00Z"),
@@ -107,7 +112,12 @@ fn new_york_wildcard_jobs_fire_in_both_copies_of_the_repeated_hour() {
     );
     assert_eq!(
         fires("30 * * * *", ny, "2024-11-03T04:00:00Z", "2024-11-03T07:45:00Z"),
-        ["2024-11-03 00:30 -04:00", "2024-11-03 01:30 -04:00", "2024-11-03 01:30 -05:00", "2024-11-03 02:30 -05:00"]
+        [
+            "2024-11-03 00:30 -04:00",
+            "2024-11-03 01:30 -04:00",
+            "2024-11-03 01:30 -05:00",
+            "2024-11-03 02:30 -05:00"
+        ]
     );
     // Starting inside the second copy.
     assert_eq!(
@@ -148,7 +158,12 @@ fn london_wildcard_jobs_across_both_changes() {
     );
     assert_eq!(
         fires("*/15 * * * *", l, "2024-10-27T00:30:00Z", "2024-10-27T01:30:00Z"),
-        ["2024-10-27 01:45 +01:00", "2024-10-27 01:00 +00:00", "2024-10-27 01:15 +00:00", "2024-10-27 01:30 +00:00"]
+        [
+            "2024-10-27 01:45 +01:00",
+            "2024-10-27 01:00 +00:00",
+            "2024-10-27 01:15 +00:00",
+            "2024-10-27 01:30 +00:00"
+        ]
     );
     assert_eq!(
         fires("30 * * * *", l, "2024-10-26T23:00:00Z", "2024-10-27T02:00:00Z"),
@@ -162,12 +177,27 @@ fn london_wildcard_jobs_across_both_changes() {
 #[test]
 fn amsterdam_and_sydney_fixed_time_jobs_across_both_changes() {
     let a = Europe::Amsterdam;
-    assert_eq!(fires("30 2 * * *", a, "2024-03-30T12:00:00Z", "2024-03-31T12:00:00Z"), ["2024-03-31 03:00 +02:00"]);
-    assert_eq!(fires("30 2 * * *", a, "2024-10-26T12:00:00Z", "2024-10-27T12:00:00Z"), ["2024-10-27 02:30 +02:00"]);
+    assert_eq!(
+        fires("30 2 * * *", a, "2024-03-30T12:00:00Z", "2024-03-31T12:00:00Z"),
+        ["2024-03-31 03:00 +02:00"]
+    );
+    assert_eq!(
+        fires("30 2 * * *", a, "2024-10-26T12:00:00Z", "2024-10-27T12:00:00Z"),
+        ["2024-10-27 02:30 +02:00"]
+    );
     let s = Australia::Sydney;
-    assert_eq!(fires("30 2 * * *", s, "2024-10-05T00:00:00Z", "2024-10-06T12:00:00Z"), ["2024-10-06 03:00 +11:00"]);
-    assert_eq!(fires("30 2 * * *", s, "2024-04-06T00:00:00Z", "2024-04-07T12:00:00Z"), ["2024-04-07 02:30 +11:00"]);
-    assert_eq!(fires("0 2 * * *", s, "2024-10-05T00:00:00Z", "2024-10-06T12:00:00Z"), ["2024-10-06 03:00 +11:00"]);
+    assert_eq!(
+        fires("30 2 * * *", s, "2024-10-05T00:00:00Z", "2024-10-06T12:00:00Z"),
+        ["2024-10-06 03:00 +11:00"]
+    );
+    assert_eq!(
+        fires("30 2 * * *", s, "2024-04-06T00:00:00Z", "2024-04-07T12:00:00Z"),
+        ["2024-04-07 02:30 +11:00"]
+    );
+    assert_eq!(
+        fires("0 2 * * *", s, "2024-10-05T00:00:00Z", "2024-10-06T12:00:00Z"),
+        ["2024-10-06 03:00 +11:00"]
+    );
 }
 
 #[test]
@@ -198,18 +228,30 @@ fn next_after_is_strictly_after_and_limits_are_respected() {
     let s = Schedule::parse("* * * * *").unwrap();
     let t = utc("2024-06-15T10:00:00Z");
     assert_eq!(s.next_after(t, chrono_tz::UTC), Some(utc("2024-06-15T10:01:00Z")));
-    assert_eq!(s.next_after(t + TimeDelta::seconds(30), chrono_tz::UTC), Some(utc("2024-06-15T10:01:00Z")));
+    assert_eq!(
+        s.next_after(t + TimeDelta::seconds(30), chrono_tz::UTC),
+        Some(utc("2024-06-15T10:01:00Z"))
+    );
     assert_eq!(s.fire_times_between(t, t + TimeDelta::hours(1), chrono_tz::UTC, 5).len(), 5);
     assert_eq!(s.fire_times_between(t, t + TimeDelta::hours(1), chrono_tz::UTC, 1000).len(), 60);
     let leap = Schedule::parse("0 0 29 2 1").unwrap(); // Feb 29 on a Monday: 2016, then 2044
-    assert_eq!(leap.next_after(utc("2016-03-01T00:00:00Z"), chrono_tz::UTC), Some(utc("2044-02-29T00:00:00Z")));
+    assert_eq!(
+        leap.next_after(utc("2016-03-01T00:00:00Z"), chrono_tz::UTC),
+        Some(utc("2044-02-29T00:00:00Z"))
+    );
 }
 
 // Brute-force oracles: every minute, with no skipping and no cleverness.
 
 /// Wildcard rule: every real minute whose local wall clock matches.
-fn oracle_wildcard(s: &Schedule, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let mut t = DateTime::from_timestamp(after.timestamp() - after.timestamp().rem_euclid(60), 0).unwrap();
+fn oracle_wildcard(
+    s: &Schedule,
+    tz: Tz,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let mut t =
+        DateTime::from_timestamp(after.timestamp() - after.timestamp().rem_euclid(60), 0).unwrap();
     let mut out = Vec::new();
     while t <= until {
         if t > after && s.matches_local(t.with_timezone(&tz).naive_local()) {
@@ -222,7 +264,12 @@ fn oracle_wildcard(s: &Schedule, tz: Tz, after: DateTime<Utc>, until: DateTime<U
 
 /// Fixed-time rule: every matching local minute, at its first occurrence, or
 /// at the end of the gap it falls in.
-fn oracle_fixed(s: &Schedule, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+fn oracle_fixed(
+    s: &Schedule,
+    tz: Tz,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
     let from = after.naive_utc() - TimeDelta::days(1);
     let to = until.naive_utc() + TimeDelta::days(1);
     let mut l: NaiveDateTime = from.date().and_hms_opt(0, 0, 0).unwrap();
@@ -244,7 +291,8 @@ fn oracle_fixed(s: &Schedule, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>
 
 /// The instants in `year` where the zone's offset changes (to the minute).
 fn transitions(tz: Tz, year: i32) -> Vec<DateTime<Utc>> {
-    let off = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+    let off =
+        |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
     let mut t = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap();
     let end = Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).unwrap();
     let mut out = Vec::new();
@@ -270,9 +318,18 @@ const ZONES: [Tz; 6] = [
     America::Santiago,
     Australia::Lord_Howe,
 ];
-const FIXED: [&str; 8] =
-    ["30 1 * * *", "30 2 * * *", "0 2 * * *", "0 0 * * *", "59 23 * * *", "15 2 * * 0", "0,30 2 * * *", "0 1-3 * * *"];
-const WILDCARD: [&str; 6] = ["*/15 * * * *", "30 * * * *", "*/7 * * * *", "0 */2 * * *", "* 2 * * *", "45 * * * 0"];
+const FIXED: [&str; 8] = [
+    "30 1 * * *",
+    "30 2 * * *",
+    "0 2 * * *",
+    "0 0 * * *",
+    "59 23 * * *",
+    "15 2 * * 0",
+    "0,30 2 * * *",
+    "0 1-3 * * *",
+];
+const WILDCARD: [&str; 6] =
+    ["*/15 * * * *", "30 * * * *", "*/7 * * * *", "0 */2 * * *", "* 2 * * *", "45 * * * 0"];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use super::Schedule;
 
 /// (expression, minutes that match, minutes that do not).
+#[rustfmt::skip]
 pub(super) const TABLE: &[(&str, &[&str], &[&str])] = &[
     // Every schedule in Magento's core crontab.xml files.
     ("* * * * *", &["2024-06-15 13:37", "2024-01-01 00:00", "2024-12-31 23:59"], &[]),
@@ -147,7 +148,10 @@ fn every_schedule_in_magentos_crontab_files_parses_and_is_in_the_table() {
         for node in doc.descendants().filter(|n| n.has_tag_name("schedule")) {
             let expr = node.text().unwrap_or("").trim();
             Schedule::parse(expr).unwrap_or_else(|e| panic!("{path:?}: `{expr}`: {e}"));
-            assert!(TABLE.iter().any(|(e, _, _)| *e == expr), "{path:?}: `{expr}` is not in the table");
+            assert!(
+                TABLE.iter().any(|(e, _, _)| *e == expr),
+                "{path:?}: `{expr}` is not in the table"
+            );
             seen += 1;
         }
     }

@@ -93,10 +93,9 @@ fn token_warnings(field: Field, t: &Token, out: &mut Vec<String>) {
             "day-of-week: `{}` never matches: Magento weekdays are 0-6 (Sunday is 0, not 7)",
             t.text
         )),
-        TokenKind::Number if t.value < lo || t.value > hi => out.push(format!(
-            "{field}: `{}` is outside {lo}-{hi} and never matches",
-            t.text
-        )),
+        TokenKind::Number if t.value < lo || t.value > hi => {
+            out.push(format!("{field}: `{}` is outside {lo}-{hi} and never matches", t.text))
+        }
         TokenKind::Number => {}
         TokenKind::MonthName | TokenKind::WeekdayName => {
             let wrong_kind = match t.kind {
