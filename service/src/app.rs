@@ -112,14 +112,27 @@ impl Application {
 
 /// Jobs declared in the file are the deployment's source of truth for the
 /// fields they set: saved at every start, keeping their history and cursor.
+/// A job that was declared at the previous start and is gone from the file now
+/// is deleted (its waiting runs closed), as removing it from version control means.
 async fn apply_config_jobs(store: &Store, config: &Config, now: i64) -> Result<(), StartError> {
+    const DECLARED: &str = "config_jobs";
+    let previous: Vec<String> = store::settings::get(store, DECLARED).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+    let mut jobs = Vec::new();
     for job in &config.jobs {
         let mut job = job.clone();
         if let Some(existing) = store::jobs::get(store, &job.code).await? {
             job.created_at = existing.created_at;
         }
-        store::jobs::save(store, &job, now).await?;
+        jobs.push(job);
     }
+    let current: Vec<String> = config.jobs.iter().map(|j| j.code.clone()).collect();
+    let removed: Vec<String> = previous.into_iter().filter(|c| !current.contains(c)).collect();
+    store::jobs::save_all(store, &jobs, &removed, now).await?;
+    for code in &removed {
+        store::runs::cancel_waiting(store, code, "job removed from the configuration file", now).await?;
+        tracing::info!(job = %code, "deleted a job no longer declared in the configuration file");
+    }
+    store::settings::set(store, DECLARED, &serde_json::to_string(&current).expect("codes serialise")).await?;
     Ok(())
 }
 

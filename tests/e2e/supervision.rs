@@ -238,3 +238,28 @@ command = ["true"]
     keys.dedup();
     assert_eq!(keys.len(), n, "a fire time was materialised twice");
 }
+
+#[tokio::test]
+async fn a_job_removed_from_the_config_file_is_deleted_at_the_next_start() {
+    let mut app = spawn_app(
+        r#"
+[[jobs]]
+code = "kept"
+schedule = "0 3 * * *"
+command = ["true"]
+[[jobs]]
+code = "dropped"
+schedule = "0 3 * * *"
+command = ["true"]
+"#,
+    )
+    .await;
+    assert!(cronkeeper::store::jobs::get(&app.store, "dropped").await.unwrap().is_some());
+    app.stop();
+    let text = std::fs::read_to_string(&app.config).unwrap();
+    let cut = text.find("[[jobs]]\ncode = \"dropped\"").unwrap();
+    std::fs::write(&app.config, &text[..cut]).unwrap();
+    app.restart().await;
+    assert!(cronkeeper::store::jobs::get(&app.store, "kept").await.unwrap().is_some());
+    assert!(cronkeeper::store::jobs::get(&app.store, "dropped").await.unwrap().is_none());
+}

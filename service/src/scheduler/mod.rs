@@ -34,6 +34,8 @@ pub struct TickReport {
     pub queued: usize,
     pub missed: usize,
     pub promoted: u64,
+    /// Scheduled runs closed MISSED after waiting past their starting deadline.
+    pub expired: u64,
 }
 
 pub struct Scheduler {
@@ -78,6 +80,7 @@ impl Scheduler {
         if report.promoted > 0 {
             self.wakeups.wake_all();
         }
+        report.expired = store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, now).await?;
         self.cache.refresh(&self.store, self.default_tz).await?;
         for i in 0..self.cache.entries.len() {
             let entry = &self.cache.entries[i];

@@ -162,3 +162,32 @@ async fn a_catch_up_is_not_lost_when_only_older_fire_times_were_missed() {
     let missed: u32 = found.iter().filter(|r| r.status == RunStatus::Missed).map(|r| r.missed_count).sum();
     assert_eq!(missed, 2);
 }
+
+#[tokio::test]
+async fn scheduled_runs_that_wait_past_their_deadline_expire_but_manual_runs_do_not() {
+    let (mut s, clock, store, _d) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    s.tick().await.unwrap();
+    clock.set(T0 + MIN + 5);
+    s.tick().await.unwrap();
+    let manual = runs::NewRun {
+        job_code: "j".into(),
+        lane: "default".into(),
+        status: RunStatus::Queued,
+        trigger: Trigger::Manual,
+        attempt: 1,
+        retry_of: None,
+        priority: 0,
+        fire_key: None,
+        scheduled_at: T0 + MIN,
+        missed_count: 0,
+        error: None,
+    };
+    let manual = runs::insert(&store, &manual, T0 + MIN).await.unwrap().unwrap();
+    // Nothing claims (no workers): eleven minutes later the first scheduled run
+    // is past the job's ten-minute starting deadline.
+    clock.set(T0 + 12 * MIN);
+    assert!(s.tick().await.unwrap().expired >= 1);
+    let first = all_runs(&store).await.into_iter().find(|r| r.scheduled_at == T0 + MIN && r.trigger == Trigger::Schedule).unwrap();
+    assert_eq!(first.status, RunStatus::Missed);
+    assert_eq!(runs::require(&store, manual).await.unwrap().status, RunStatus::Queued);
+}

@@ -506,3 +506,18 @@ pub async fn insert_retry(store: &Store, failed: &Run, delay_ms: i64, now: Epoch
     };
     insert(store, &new, now).await
 }
+
+/// Closes scheduled runs that waited in their lane's queue past their job's
+/// starting deadline as MISSED (Magento's `schedule_lifetime` does the same to
+/// pending jobs), so a lane that was saturated or drained for a while does not
+/// work through a pile of stale fire times afterwards. Manual runs and retries
+/// never expire: someone asked for them.
+pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, now: EpochMs) -> Result<u64> {
+    let sql = store.sql(
+        "UPDATE runs SET status = 'MISSED', finished_at = ?, missed_count = 1, \
+         error = 'waited in its lane longer than its starting deadline' \
+         WHERE status = 'QUEUED' AND trigger_kind IN ('schedule', 'catch_up') \
+         AND scheduled_at < ? - COALESCE((SELECT starting_deadline_ms FROM jobs WHERE jobs.code = runs.job_code), ?)",
+    );
+    Ok(sqlx::query(&sql).bind(now).bind(now).bind(default_deadline_ms).execute(store.writer()).await?.rows_affected())
+}
