@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cronkeeper::domain::{Run, RunStatus, Trigger};
+use cronkeeper::domain::{Run, RunStatus};
 use cronkeeper::store::runs::{self, NewRun, RunFilter, RunSort};
 use cronkeeper::store::{Direction, Page, Store};
 
@@ -100,19 +100,7 @@ impl App {
     /// Queues a manual run now, as `runJobNow` does.
     pub async fn queue_now(&self, code: &str, lane: &str) -> i64 {
         let now = chrono::Utc::now().timestamp_millis();
-        let new = NewRun {
-            job_code: code.into(),
-            lane: lane.into(),
-            status: RunStatus::Queued,
-            trigger: Trigger::Manual,
-            attempt: 1,
-            retry_of: None,
-            priority: 0,
-            fire_key: None,
-            scheduled_at: now,
-            missed_count: 0,
-            error: None,
-        };
+        let new = NewRun::manual(code, lane, RunStatus::Queued, now);
         runs::insert(&self.store, &new, now).await.unwrap().unwrap()
     }
 

@@ -119,19 +119,7 @@ async fn paused_jobs_are_not_scheduled_and_resume_without_a_backlog() {
 #[tokio::test]
 async fn pending_runs_are_queued_when_their_time_comes() {
     let (mut s, clock, store, _d) = setup("0 0 1 1 *", MisfirePolicy::RunOnce).await;
-    let new = runs::NewRun {
-        job_code: "j".into(),
-        lane: "default".into(),
-        status: RunStatus::Pending,
-        trigger: Trigger::Manual,
-        attempt: 1,
-        retry_of: None,
-        priority: 0,
-        fire_key: None,
-        scheduled_at: T0 + 2 * MIN,
-        missed_count: 0,
-        error: None,
-    };
+    let new = runs::NewRun::manual("j", "default", RunStatus::Pending, T0 + 2 * MIN);
     let id = runs::insert(&store, &new, T0).await.unwrap().unwrap();
     clock.set(T0 + MIN);
     s.tick().await.unwrap();
@@ -169,19 +157,7 @@ async fn scheduled_runs_that_wait_past_their_deadline_expire_but_manual_runs_do_
     s.tick().await.unwrap();
     clock.set(T0 + MIN + 5);
     s.tick().await.unwrap();
-    let manual = runs::NewRun {
-        job_code: "j".into(),
-        lane: "default".into(),
-        status: RunStatus::Queued,
-        trigger: Trigger::Manual,
-        attempt: 1,
-        retry_of: None,
-        priority: 0,
-        fire_key: None,
-        scheduled_at: T0 + MIN,
-        missed_count: 0,
-        error: None,
-    };
+    let manual = runs::NewRun::manual("j", "default", RunStatus::Queued, T0 + MIN);
     let manual = runs::insert(&store, &manual, T0 + MIN).await.unwrap().unwrap();
     // Nothing claims (no workers): eleven minutes later the first scheduled run
     // is past the job's ten-minute starting deadline.

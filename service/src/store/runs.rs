@@ -29,6 +29,26 @@ pub struct NewRun {
     pub error: Option<String>,
 }
 
+impl NewRun {
+    /// A first attempt asked for by hand (run now, or at a given time when
+    /// `status` is PENDING): no fire time, so it never collides with the schedule.
+    pub fn manual(job_code: &str, lane: &str, status: RunStatus, at: EpochMs) -> Self {
+        Self {
+            job_code: job_code.into(),
+            lane: lane.into(),
+            status,
+            trigger: Trigger::Manual,
+            attempt: 1,
+            retry_of: None,
+            priority: 0,
+            fire_key: None,
+            scheduled_at: at,
+            missed_count: 0,
+            error: None,
+        }
+    }
+}
+
 /// A run a worker has taken, with the fencing token for its later updates.
 #[derive(Debug, Clone)]
 pub struct Claimed {
