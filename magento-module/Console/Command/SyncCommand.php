@@ -1,0 +1,101 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Console\Command;
+
+use Cronkeeper\Scheduler\Api\ServiceClientInterface;
+use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
+use Cronkeeper\Scheduler\Model\GraphQl\Queries;
+use Cronkeeper\Scheduler\Model\Sync\MagentoJobCollector;
+use Cronkeeper\Scheduler\Model\Takeover\Bypass;
+use Cronkeeper\Scheduler\Model\Takeover\OwnedJobs;
+use Magento\Cron\Model\ConfigInterface;
+use Magento\Framework\App\Config\ScopeConfigInterface;
+use Magento\Framework\Console\Cli;
+use Magento\Store\Model\ScopeInterface;
+use Symfony\Component\Console\Command\Command;
+use Symfony\Component\Console\Input\InputInterface;
+use Symfony\Component\Console\Input\InputOption;
+use Symfony\Component\Console\Output\OutputInterface;
+
+/**
+ * Pushes Magento's merged cron config to cronkeeper (syncMagentoJobs) and records which jobs it now owns.
+ */
+class SyncCommand extends Command
+{
+    public const NAME = 'cronkeeper:sync';
+    public const OPTION_DRY_RUN = 'dry-run';
+    public const OPTION_SUBJECT = 'subject';
+
+    public function __construct(
+        private readonly ConfigInterface $cronConfig,
+        private readonly ScopeConfigInterface $scopeConfig,
+        private readonly ServiceClientInterface $client,
+        private readonly MagentoJobCollector $collector,
+        private readonly OwnedJobs $ownedJobs,
+        private readonly Bypass $bypass
+    ) {
+        parent::__construct();
+    }
+
+    protected function configure(): void
+    {
+        $this->setName(self::NAME)
+            ->setDescription('Pushes every cron job of the merged Magento config to cronkeeper')
+            ->addOption(self::OPTION_DRY_RUN, null, InputOption::VALUE_NONE, 'Print the jobs, send nothing')
+            ->addOption(self::OPTION_SUBJECT, null, InputOption::VALUE_REQUIRED, 'Token subject (audit log)', 'magento-cli')
+            ->setHelp(<<<HELP
+Sends every group's jobs (schedules stored under config_path resolved from the store config) to the
+service, which creates, updates and removes its Magento jobs accordingly. Run after setup:upgrade and
+after changing cron settings. The synced codes are what the native-cron takeover skips.
+
+  <comment>bin/magento %command.name%</comment>
+  <comment>bin/magento %command.name% --dry-run</comment>
+HELP);
+        parent::configure();
+    }
+
+    protected function execute(InputInterface $input, OutputInterface $output): int
+    {
+        $jobs = $this->bypass->during(fn () => $this->cronConfig->getJobs());
+        $inputs = $this->collector->collect(
+            is_array($jobs) ? $jobs : [],
+            fn (string $path): ?string => ($v = $this->scopeConfig->getValue($path, ScopeInterface::SCOPE_STORE)) === null
+                ? null
+                : (string)$v
+        );
+        foreach ($this->collector->getWarnings() as $warning) {
+            $output->writeln('<comment>' . $warning . '</comment>');
+        }
+        if ($input->getOption(self::OPTION_DRY_RUN)) {
+            foreach ($inputs as $job) {
+                $output->writeln(sprintf('%-50s %-10s %s', $job['code'], $job['group'], $job['schedule'] ?? ('config: ' . $job['configPath'])));
+            }
+            $output->writeln(sprintf('%d jobs (dry run, nothing sent)', count($inputs)));
+            return Cli::RETURN_SUCCESS;
+        }
+        try {
+            $result = $this->client->executeAs(
+                (string)$input->getOption(self::OPTION_SUBJECT),
+                'admin',
+                Queries::SYNC_MAGENTO_JOBS,
+                ['input' => $inputs]
+            )['syncMagentoJobs'] ?? [];
+        } catch (GraphQlException $e) {
+            $output->writeln('<error>' . $e->getMessage() . '</error>');
+            return Cli::RETURN_FAILURE;
+        }
+        $this->ownedJobs->set(array_column($inputs, 'code'));
+        $output->writeln(sprintf(
+            'created %d, updated %d, unchanged %d, removed %d',
+            (int)($result['created'] ?? 0),
+            (int)($result['updated'] ?? 0),
+            (int)($result['unchanged'] ?? 0),
+            (int)($result['removed'] ?? 0)
+        ));
+        foreach ($result['warnings'] ?? [] as $warning) {
+            $output->writeln('<comment>' . $warning . '</comment>');
+        }
+        return Cli::RETURN_SUCCESS;
+    }
+}

@@ -1,0 +1,70 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Support;
+
+/**
+ * Starts `php -S 127.0.0.1:<free port> <router>` for a test and stops it again.
+ */
+final class PhpServer
+{
+    /** @var resource|null */
+    private $process;
+    private int $port;
+
+    public function __construct(private readonly string $router)
+    {
+        $this->port = self::freePort();
+    }
+
+    public static function freePort(): int
+    {
+        $socket = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+        if ($socket === false) {
+            throw new \RuntimeException("Cannot find a free port: $errstr");
+        }
+        $name = stream_socket_get_name($socket, false);
+        fclose($socket);
+        return (int)substr((string)strrchr((string)$name, ':'), 1);
+    }
+
+    public static function waitForPort(int $port, float $seconds): bool
+    {
+        $deadline = microtime(true) + $seconds;
+        while (microtime(true) < $deadline) {
+            $conn = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $errstr, 0.2);
+            if ($conn !== false) {
+                fclose($conn);
+                return true;
+            }
+            usleep(50_000);
+        }
+        return false;
+    }
+
+    public function start(): void
+    {
+        // Workers so a deliberately slow answer does not hold up the next test.
+        $env = getenv() + ['PHP_CLI_SERVER_WORKERS' => '4'];
+        $cmd = [PHP_BINARY, '-S', '127.0.0.1:' . $this->port, $this->router];
+        $this->process = proc_open($cmd, [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, $env);
+        if (!is_resource($this->process) || !self::waitForPort($this->port, 5.0)) {
+            $this->stop();
+            throw new \RuntimeException('The test HTTP server did not start.');
+        }
+    }
+
+    public function url(string $path): string
+    {
+        return 'http://127.0.0.1:' . $this->port . $path;
+    }
+
+    public function stop(): void
+    {
+        if (is_resource($this->process)) {
+            proc_terminate($this->process);
+            proc_close($this->process);
+        }
+        $this->process = null;
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what magento-module/ci/test.sh needs, only what is missing.
+# Idempotent: a second run with everything present does nothing, not even `apt-get update`.
+set -euo pipefail
+
+need=()
+command -v php >/dev/null 2>&1 || need+=(php-cli)
+if command -v php >/dev/null 2>&1; then
+    php -m | grep -qix curl || need+=(php-curl)
+    php -m | grep -qix dom || need+=(php-xml)
+    php -m | grep -qix mbstring || need+=(php-mbstring)
+else
+    need+=(php-curl php-xml php-mbstring)
+fi
+command -v phpunit >/dev/null 2>&1 || need+=(phpunit)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v composer >/dev/null 2>&1 || need+=(composer)
+
+if [ ${#need[@]} -eq 0 ]; then
+    echo "magento-module: PHP toolchain already present"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "magento-module: installing ${need[*]}"
+# An update is needed at most once: on a fresh image the package lists are empty.
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
