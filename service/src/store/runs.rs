@@ -481,3 +481,17 @@ pub async fn has_active(store: &Store, code: &str) -> Result<bool> {
     let sql = store.sql("SELECT COUNT(*) AS n FROM runs WHERE job_code = ? AND status IN ('PENDING', 'QUEUED', 'RUNNING')");
     Ok(sqlx::query(&sql).bind(code).fetch_one(store.reader()).await?.try_get::<i64, _>("n")? > 0)
 }
+
+/// How many runs the store holds per lane and status, for `/metrics`. Served
+/// from the `runs_claimable` index (lane, status, ...) without touching rows.
+pub async fn counts_by_lane_status(store: &Store) -> Result<Vec<(String, RunStatus, i64)>> {
+    let sql = "SELECT lane, status, COUNT(*) AS n FROM runs GROUP BY lane, status ORDER BY lane, status";
+    let found = sqlx::query(sql).fetch_all(store.reader()).await?;
+    found
+        .iter()
+        .filter_map(|r| {
+            let status: String = r.try_get("status").ok()?;
+            Some(Ok((r.try_get::<String, _>("lane").ok()?, RunStatus::parse(&status)?, r.try_get::<i64, _>("n").ok()?)))
+        })
+        .collect()
+}
