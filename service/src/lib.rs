@@ -17,6 +17,8 @@
 //! - [`app`]: wires it all together with one shutdown signal.
 //! - [`cli`]: the `cronkeeper` command line.
 
+pub mod actions;
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clock;

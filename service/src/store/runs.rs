@@ -541,3 +541,17 @@ pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, now: E
     );
     Ok(sqlx::query(&sql).bind(now).bind(now).bind(default_deadline_ms).execute(store.writer()).await?.rows_affected())
 }
+
+/// How many runs the store holds per lane and status, for `/metrics`. Served
+/// from the `runs_claimable` index (lane, status, ...) without touching rows.
+pub async fn counts_by_lane_status(store: &Store) -> Result<Vec<(String, RunStatus, i64)>> {
+    let sql = "SELECT lane, status, COUNT(*) AS n FROM runs GROUP BY lane, status ORDER BY lane, status";
+    let found = sqlx::query(sql).fetch_all(store.reader()).await?;
+    found
+        .iter()
+        .filter_map(|r| {
+            let status: String = r.try_get("status").ok()?;
+            Some(Ok((r.try_get::<String, _>("lane").ok()?, RunStatus::parse(&status)?, r.try_get::<i64, _>("n").ok()?)))
+        })
+        .collect()
+}

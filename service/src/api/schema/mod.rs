@@ -1,0 +1,75 @@
+//! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
+//! operations (alerts, cron preview), admin (audit log, Magento sync, purge),
+//! and subscriptions. The roots merge them, so each file owns its queries,
+//! mutations and types together.
+//!
+//! Limits live here: depth (stops `job { lastRun { job { lastRun ... } } }`
+//! recursion), complexity (lists count once per requested item), and the
+//! page cap in [`super::connection`].
+
+pub mod admin;
+pub mod jobs;
+pub mod lanes;
+pub mod ops;
+pub mod runs;
+pub mod subscription;
+
+use async_graphql::{Context, Enum, MergedObject, Schema, SchemaBuilder};
+use chrono::{DateTime, Utc};
+
+use super::ApiState;
+use crate::domain::EpochMs;
+use crate::store::Direction;
+
+/// Deep enough for GraphiQL's introspection query, too shallow for abuse.
+pub const MAX_DEPTH: usize = 16;
+/// A full page of 500 runs with every field is about 15 000.
+pub const MAX_COMPLEXITY: usize = 50_000;
+
+#[derive(MergedObject, Default)]
+pub struct Query(jobs::JobsQuery, runs::RunsQuery, lanes::LanesQuery, ops::OpsQuery, admin::AdminQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, ops::OpsMutation, admin::AdminMutation);
+
+pub type ApiSchema = Schema<Query, Mutation, subscription::Subscription>;
+
+pub fn builder() -> SchemaBuilder<Query, Mutation, subscription::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+pub fn build(state: ApiState) -> ApiSchema {
+    builder().data(state).finish()
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+    ctx.data_unchecked::<ApiState>()
+}
+
+pub(crate) fn datetime(ms: EpochMs) -> DateTime<Utc> {
+    crate::domain::to_datetime(ms)
+}
+
+/// Complexity of a connection field: its children once per requested item.
+pub(crate) fn page_complexity(first: Option<i32>, child: usize) -> usize {
+    let n = first.unwrap_or(super::connection::DEFAULT_PAGE).clamp(1, super::connection::MAX_PAGE) as usize;
+    1 + n * child
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl From<SortDirection> for Direction {
+    fn from(d: SortDirection) -> Self {
+        match d {
+            SortDirection::Asc => Direction::Asc,
+            SortDirection::Desc => Direction::Desc,
+        }
+    }
+}

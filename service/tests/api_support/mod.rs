@@ -1,0 +1,142 @@
+//! Shared helpers for the API's end-to-end tests: a real router on a real
+//! SQLite store, served on 127.0.0.1:0 and spoken to over HTTP; and tokens
+//! built by hand (header.payload.signature with HMAC-SHA256), independent of
+//! the service's own minting code, so a bug there cannot hide a bug in
+//! verification.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use cronkeeper::api::{self, ApiState, Readiness};
+use cronkeeper::config::{Config, FileConfig};
+use cronkeeper::events::Events;
+use cronkeeper::store::Store;
+
+pub const SECRET: &str = "an-hs256-test-secret-that-is-long-enough-0123456789";
+
+pub struct Api {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: ApiState,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_api() -> Api {
+    spawn_api_with(|_| {}).await
+}
+
+/// Serves the API with the default config changed by `tweak`.
+pub async fn spawn_api_with(tweak: impl FnOnce(&mut FileConfig)) -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = FileConfig::default();
+    file.data_dir = Some(dir.path().display().to_string());
+    file.database_url = Some(format!("sqlite://{}/t.db", dir.path().display()));
+    file.auth.jwt_secret = Some(SECRET.into());
+    tweak(&mut file);
+    let config = Config::from_file(file).unwrap();
+    let store = Store::connect(&config.database_url).await.unwrap();
+    store.migrate().await.unwrap();
+    let state = ApiState {
+        store,
+        config: Arc::new(config),
+        events: Events::new(),
+        clock: cronkeeper::clock::system(),
+        readiness: Arc::new(Readiness::default()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = api::router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Api { base: format!("http://{addr}"), client: reqwest::Client::new(), state, dir }
+}
+
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A JWT from raw header and claims, signed HS256 with `key` (the header's
+/// `alg` is whatever the caller put there).
+pub fn mint_raw(header: &Value, claims: &Value, key: &[u8]) -> String {
+    let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&mac.finalize().into_bytes()))
+}
+
+/// Valid claims for `role`, five minutes long.
+pub fn claims(role: &str) -> Value {
+    let now = now_secs();
+    json!({ "sub": format!("{role}-tester"), "role": role, "aud": "cronkeeper", "iat": now, "exp": now + 300 })
+}
+
+pub fn hs256() -> Value {
+    json!({ "alg": "HS256", "typ": "JWT" })
+}
+
+pub fn token(role: &str) -> String {
+    mint_raw(&hs256(), &claims(role), SECRET.as_bytes())
+}
+
+impl Api {
+    /// POSTs a GraphQL request; returns the JSON body whatever the outcome.
+    pub async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.client.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("HTTP {status}: not JSON: {text}"))
+    }
+
+    pub async fn gql(&self, role: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(&token(role)), query, variables).await
+    }
+
+    /// As [`Api::gql`], failing the test on any GraphQL error.
+    pub async fn ok(&self, role: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(role, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates a command job every minute in the default lane.
+    pub async fn create_job(&self, code: &str) -> Value {
+        self.ok(
+            "admin",
+            "mutation($input: JobInput!) { upsertJob(input: $input) { code lane paused } }",
+            json!({ "input": { "code": code, "schedule": "*/5 * * * *", "executor": { "command": { "argv": ["/bin/true"] } } } }),
+        )
+        .await["upsertJob"]
+            .clone()
+    }
+
+    pub async fn audit_outcomes(&self) -> Vec<(String, String)> {
+        let data = self.ok("viewer", "{ auditLog(first: 500) { nodes { operation outcome } } }", json!({})).await;
+        data["auditLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["operation"].as_str().unwrap().to_string(), n["outcome"].as_str().unwrap().to_string()))
+            .collect()
+    }
+}
+
+/// `errors[0].extensions.code`, or "" when the request succeeded.
+pub fn code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("").to_string()
+}
+
+pub fn message(body: &Value) -> String {
+    body["errors"][0]["message"].as_str().unwrap_or("").to_string()
+}
