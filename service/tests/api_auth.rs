@@ -246,6 +246,32 @@ async fn ws_connect(api: &Api) -> tokio_tungstenite::WebSocketStream<tokio_tungs
 }
 
 #[tokio::test]
+async fn a_websocket_upgrade_with_a_bad_authorization_header_gets_401() {
+    let api = spawn_api().await;
+    let url = format!("{}/graphql", api.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("Authorization", "Bearer not-a-token".parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 401),
+        other => panic!("expected HTTP 401, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_upgrade_with_a_good_authorization_header_needs_no_token_in_init() {
+    let api = spawn_api().await;
+    let url = format!("{}/graphql", api.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("Authorization", format!("Bearer {}", token("viewer")).parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.send(Message::text(json!({ "type": "connection_init" }).to_string())).await.unwrap();
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    assert!(reply.to_text().unwrap().contains("connection_ack"), "{reply:?}");
+}
+
+#[tokio::test]
 async fn a_websocket_without_a_valid_token_is_closed_unauthenticated() {
     let api = spawn_api().await;
     for payload in [json!({}), json!({ "Authorization": "Bearer nonsense" })] {

@@ -21,7 +21,7 @@ use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -142,21 +142,39 @@ async fn graphql_get(State(app): State<Arc<App>>, request: Request) -> Response 
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
+    // Clients that can send headers may authenticate the upgrade itself; a bad
+    // token there is refused before any GraphQL exchange, with a plain 401.
+    let upgraded_as = match authorization(&parts.headers) {
+        None => None,
+        Some(header) => match app.authenticate(Some(header)) {
+            Ok(principal) => Some(principal),
+            Err(e) => {
+                let body = serde_json::json!({ "errors": [e.to_server_error()] });
+                return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], axum::Json(body)).into_response();
+            }
+        },
+    };
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
         let auth_app = app.clone();
         GraphQLWebSocket::new(socket, app.schema.clone(), protocol)
-            .on_connection_init(move |payload| async move { ws_connection_init(&auth_app, payload) })
+            .on_connection_init(move |payload| async move { ws_connection_init(&auth_app, upgraded_as, payload) })
             .serve()
     })
 }
 
 /// graphql-transport-ws sends no HTTP headers a browser can set, so the token
 /// comes in the `connection_init` payload: `{"Authorization": "Bearer ..."}`.
-fn ws_connection_init(app: &App, payload: serde_json::Value) -> async_graphql::Result<Data> {
+/// A token there is always checked; without one, an upgrade request that
+/// carried a valid `Authorization` header is enough.
+fn ws_connection_init(app: &App, upgraded_as: Option<Principal>, payload: serde_json::Value) -> async_graphql::Result<Data> {
     let token = payload.as_object().and_then(|o| {
         o.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str())
     });
-    match app.authenticate(token) {
+    let outcome = match (token, upgraded_as) {
+        (None, Some(principal)) => Ok(principal),
+        (token, _) => app.authenticate(token),
+    };
+    match outcome {
         Ok(principal) => {
             let mut data = Data::default();
             data.insert(principal);

@@ -255,6 +255,7 @@ impl JobObject {
 }
 
 #[derive(InputObject, Default)]
+#[graphql(name = "JobFilter")]
 pub struct JobFilterInput {
     pub codes: Option<Vec<String>>,
     pub lane: Option<String>,
@@ -277,7 +278,9 @@ pub enum JobSortField {
     UpdatedAt,
 }
 
+/// Default: by code, ascending.
 #[derive(InputObject, Default)]
+#[graphql(name = "JobSort")]
 pub struct JobSortInput {
     #[graphql(default)]
     pub field: JobSortField,
@@ -476,8 +479,9 @@ impl JobsMutation {
         .await
     }
 
-    /// Deletes a job and skips its waiting runs; history stays (admin). A Magento
-    /// job comes back on the next sync: pause it instead to keep it from running.
+    /// Deletes a job and skips its waiting runs; history stays (admin). NOT_FOUND
+    /// when there is no such job. A Magento job comes back on the next sync:
+    /// pause it instead to keep it from running.
     async fn delete_job(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<bool> {
         mutation(ctx, Role::Admin, |a| async move { Ok(actions::delete_jobs(&a, &[code]).await? == 1) }).await
     }

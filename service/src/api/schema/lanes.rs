@@ -91,12 +91,12 @@ impl LanesQuery {
             .collect())
     }
 
-    /// Message queues. Empty until consumer supervision lands.
+    /// Message queues. Populated once consumer supervision lands; empty until then.
     async fn queues(&self) -> Vec<Queue> {
         Vec::new()
     }
 
-    /// Queue consumer processes. Empty until consumer supervision lands.
+    /// Queue consumer processes. Populated once consumer supervision lands; empty until then.
     async fn consumers(&self) -> Vec<Consumer> {
         Vec::new()
     }

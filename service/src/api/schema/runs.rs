@@ -124,6 +124,7 @@ impl RunObject {
 }
 
 #[derive(InputObject, Default)]
+#[graphql(name = "RunFilter")]
 pub struct RunFilterInput {
     pub job_code: Option<String>,
     pub job_codes: Option<Vec<String>>,
@@ -149,6 +150,7 @@ pub enum RunSortField {
 
 /// Default: newest first (`SCHEDULED_AT`, `DESC`).
 #[derive(InputObject)]
+#[graphql(name = "RunSort")]
 pub struct RunSortInput {
     #[graphql(default)]
     pub field: RunSortField,
