@@ -593,17 +593,7 @@ pub fn cron_preview(ctx: &Ctx, expression: &str, timezone: Option<&str>, count: 
 
 // ---------------------------------------------------------------- Magento sync
 
-/// One job as Magento declares it in a `crontab.xml`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MagentoJobDef {
-    pub code: String,
-    pub group: String,
-    /// The cron expression; `None` while it lives in config (`config_path`).
-    pub schedule: Option<String>,
-    pub config_path: Option<String>,
-    pub instance: String,
-    pub method: String,
-}
+pub use crate::magento::sync::MagentoJobDef;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncResult {
@@ -614,122 +604,39 @@ pub struct SyncResult {
     pub warnings: Vec<String>,
 }
 
-/// The lane a Magento job starts in. Deliberately one small function: the lead
-/// may replace it with the configurable `[magento.lanes]` mapping.
-pub fn lane_for_magento(code: &str, group: &str) -> &'static str {
-    let email = code.starts_with("sales_send_order_") && code.ends_with("emails");
-    let grid = code.starts_with("sales_grid_") && code.ends_with("_async_insert");
-    if email || grid || code.starts_with("indexer_") || code == "catalog_index_refresh_price" || group == "index" {
-        "critical"
-    } else {
-        "default"
-    }
-}
-
-/// Merges Magento's job list into the store: creates missing Magento jobs,
-/// updates changed ones (except fields an operator overrode), removes those
-/// Magento no longer declares. User jobs are never touched.
+/// The module's full push of Magento's merged cron config: the same merge as
+/// `cronkeeper import magento-crontab` (see `magento::sync`), plus removal of
+/// Magento jobs no longer declared. A bad definition changes nothing.
 pub async fn sync_magento_jobs(ctx: &Ctx, defs: Vec<MagentoJobDef>) -> Result<SyncResult> {
-    let mut result = SyncResult::default();
-    let mut wanted = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, def) in defs.into_iter().enumerate() {
-        if let Err(m) = validate_job_code(&def.code) {
-            return Err(ActionError::invalid(format!("[{i}].code"), m));
+    use crate::magento::sync::{apply, SyncError};
+    let report = apply(&ctx.store, &ctx.config, &defs, true, ctx.now()).await.map_err(|e| match e {
+        SyncError::Invalid { code, field, message } => {
+            let i = defs.iter().position(|d| d.code == code).unwrap_or(0);
+            ActionError::invalid(format!("[{i}].{field}"), message)
         }
-        if !seen.insert(def.code.clone()) {
-            result.warnings.push(format!("job `{}` is declared more than once; the first declaration is used", def.code));
-            continue;
-        }
-        wanted.push(def);
+        SyncError::Store(e) => e.into(),
+        other => ActionError::invalid("[magento.lanes]", other.to_string()),
+    })?;
+    for code in report.created.iter().chain(&report.updated).chain(&report.removed) {
+        tracing::info!(job = %code, "magento sync changed a job");
     }
-    let now = ctx.now();
-    for mut def in wanted {
-        if let Some(expr) = &def.schedule {
-            if let Err(e) = Schedule::parse(expr.trim()) {
-                result.warnings.push(format!("job `{}`: schedule `{expr}` is invalid ({e}); it stays paused until fixed", def.code));
-                def.schedule = None;
-            }
-        }
-        match store::jobs::get(&ctx.store, &def.code).await? {
-            None => {
-                let lane = magento_lane(ctx, &def, &mut result.warnings);
-                let mut job = Job::new(def.code.clone(), lane, def.schedule.clone(), Executor::Magento { code: None });
-                job.source = JobSource::Magento;
-                job.group = Some(def.group.clone());
-                job.config_path = def.config_path.clone();
-                job.instance = Some(def.instance.clone());
-                job.method = Some(def.method.clone());
-                job.paused = def.schedule.is_none();
-                store::jobs::save(&ctx.store, &job, now).await?;
-                result.created += 1;
-            }
-            Some(job) if job.source != JobSource::Magento => {
-                result.warnings.push(format!("job `{}` exists as a user job; Magento's declaration is ignored", def.code));
-            }
-            Some(job) => {
-                let mut next = job.clone();
-                let kept = |field: &str| job.overrides.iter().any(|o| o == field);
-                if !kept("group") {
-                    next.group = Some(def.group.clone());
-                }
-                if !kept("schedule") {
-                    next.schedule = def.schedule.clone();
-                    next.config_path = def.config_path.clone();
-                    if !kept("paused") && job.schedule.is_none() != next.schedule.is_none() {
-                        next.paused = next.schedule.is_none();
-                    }
-                }
-                if !kept("instance") {
-                    next.instance = Some(def.instance.clone());
-                }
-                if !kept("method") {
-                    next.method = Some(def.method.clone());
-                }
-                if next == job {
-                    result.unchanged += 1;
-                } else {
-                    store::jobs::save(&ctx.store, &next, now).await?;
-                    result.updated += 1;
-                }
-            }
-        }
+    let mut warnings = report.warnings;
+    if !report.awaiting_schedule.is_empty() {
+        warnings.push(format!("paused until their config_path schedule is known: {}", report.awaiting_schedule.join(", ")));
     }
-    let filter = store::jobs::JobFilter { source: Some(JobSource::Magento), ..Default::default() };
-    let all = store::jobs::list(&ctx.store, &filter, store::jobs::JobSort::Code, Direction::Asc, Page { limit: i64::MAX, offset: 0 }).await?;
-    for job in all.into_iter().filter(|j| !seen.contains(&j.code)) {
-        store::jobs::delete(&ctx.store, std::slice::from_ref(&job.code)).await?;
-        cancel_waiting_runs(ctx, &job.code, "skipped: Magento no longer declares this job", now).await?;
-        result.removed += 1;
-    }
-    Ok(result)
-}
-
-fn magento_lane(ctx: &Ctx, def: &MagentoJobDef, warnings: &mut Vec<String>) -> LaneName {
-    let wanted = lane_for_magento(&def.code, &def.group);
-    if let Some(lane) = ctx.config.lane(wanted) {
-        return lane.name.clone();
-    }
-    let fallback = ctx.config.lane("default").or(ctx.config.lanes.first()).map(|l| l.name.clone());
-    let lane = fallback.unwrap_or_else(|| LaneName::parse("default").expect("a valid lane name"));
-    warnings.push(format!("job `{}` belongs in lane `{wanted}`, which is not configured; it went to `{lane}`", def.code));
-    lane
+    Ok(SyncResult {
+        created: report.created.len() as i64,
+        updated: report.updated.len() as i64,
+        unchanged: report.unchanged.len() as i64,
+        removed: report.removed.len() as i64,
+        warnings,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn magento_lanes_put_mail_grids_and_indexers_in_critical() {
-        assert_eq!(lane_for_magento("sales_send_order_emails", "default"), "critical");
-        assert_eq!(lane_for_magento("sales_send_order_creditmemo_emails", "default"), "critical");
-        assert_eq!(lane_for_magento("sales_grid_order_async_insert", "default"), "critical");
-        assert_eq!(lane_for_magento("indexer_reindex_all_invalid", "default"), "critical");
-        assert_eq!(lane_for_magento("catalog_index_refresh_price", "default"), "critical");
-        assert_eq!(lane_for_magento("anything", "index"), "critical");
-        assert_eq!(lane_for_magento("newsletter_send_all", "default"), "default");
-    }
 
     #[test]
     fn errors_gain_the_argument_name_in_front_of_the_field() {

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::{ApiState, Readiness};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::events::Events;
@@ -46,6 +47,9 @@ impl Application {
     /// Opens the store (applying migrations), applies the jobs declared in the
     /// config file and binds the listener; nothing runs until [`Application::run`].
     pub async fn build(config: Config, roles: Roles) -> Result<Self, StartError> {
+        let mut config = config;
+        let secret = crate::api::ensure_jwt_secret(&config).map_err(StartError::Config)?;
+        config.auth.jwt_secret = Some(secret);
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let clock = clock::system();
@@ -77,8 +81,11 @@ impl Application {
             Err(e) => tracing::error!(error = %e, "start-up recovery failed"),
         }
         let background = shutdown.child_token();
+        let readiness = Arc::new(Readiness::default());
         if self.roles.scheduler {
-            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone());
+            let hook = readiness.clone();
+            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
+                .with_tick_hook(Arc::new(move |now, lag| hook.tick(now, lag)));
             tasks.spawn(scheduler.run(background.clone()));
             tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
         }
@@ -87,7 +94,13 @@ impl Application {
             let lanes = self.config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
             tokio::spawn(Pool::new(ctx.clone(), lanes).run(shutdown.clone()))
         });
-        let http = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+        let http = crate::api::router(ApiState {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            events: self.events.clone(),
+            clock: self.clock.clone(),
+            readiness,
+        });
         let server_stop = CancellationToken::new();
         let server = {
             let stop = server_stop.clone();

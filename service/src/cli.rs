@@ -63,6 +63,22 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// Mint a JWT for the API with the configured secret (for scripts and the playground).
+    Token {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// viewer, operator or admin.
+        #[arg(long)]
+        role: String,
+        /// Who the token is for (written to the audit log).
+        #[arg(long)]
+        sub: String,
+        /// Lifetime; at most auth.max_token_lifetime (15m by default).
+        #[arg(long, default_value = "10m")]
+        ttl: String,
+    },
+    /// Print the GraphQL schema (SDL) the service serves.
+    Schema,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +115,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Cron { command: CronCommand::Next { expression, tz, count, after } } => cron_next(&expression, &tz, count, after.as_deref()),
         Command::Import { command: ImportCommand::MagentoCrontab { config, paths } } => import_crontab(config, &paths).await,
         Command::Drain { config, wait, timeout } => drain(config, wait, &timeout).await,
+        Command::Token { config, role, sub, ttl } => token(config, &role, &sub, &ttl),
+        Command::Schema => {
+            print!("{}", crate::api::schema_sdl());
+            Ok(0)
+        }
         Command::Resume { config } => {
             let store = open_store(&config).await?;
             store::settings::set(&store, store::settings::DRAINING, "0").await?;
@@ -124,6 +145,7 @@ async fn serve(config: ConfigArg, no_workers: bool) -> anyhow::Result<i32> {
     let app = Application::build(config, Roles { scheduler: true, workers: !no_workers }).await?;
     let addr = app.local_addr();
     println!("cronkeeper listening on http://{addr} (database {})", redact_url(&app.config.database_url));
+    println!("{}", crate::api::startup_banner(&app.config));
     let shutdown = CancellationToken::new();
     cancel_on_signals(shutdown.clone());
     app.run(shutdown).await?;
@@ -136,6 +158,21 @@ fn redact_url(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://[redacted]@{}", &url[..scheme], &url[at + 1..]),
         _ => url.to_string(),
     }
+}
+
+fn token(config: ConfigArg, role: &str, sub: &str, ttl: &str) -> anyhow::Result<i32> {
+    let config = load(&config)?;
+    let role = crate::api::Role::parse(role).ok_or_else(|| anyhow::anyhow!("--role `{role}` must be viewer, operator or admin"))?;
+    let ttl = parse_duration(ttl).context("--ttl")?;
+    if ttl > config.auth.max_token_lifetime {
+        anyhow::bail!("--ttl {} is longer than auth.max_token_lifetime ({}): the service would refuse the token", crate::config::fmt(ttl), crate::config::fmt(config.auth.max_token_lifetime));
+    }
+    if sub.trim().is_empty() {
+        anyhow::bail!("--sub must name who the token is for");
+    }
+    let secret = crate::api::ensure_jwt_secret(&config).map_err(|e| anyhow::anyhow!(e))?;
+    println!("{}", crate::api::auth::mint(&secret, sub, role, ttl, chrono::Utc::now().timestamp_millis(), config.auth.issuer.as_deref()));
+    Ok(0)
 }
 
 fn cron_next(expression: &str, tz: &str, count: usize, after: Option<&str>) -> anyhow::Result<i32> {

@@ -69,7 +69,7 @@ async fn bad_input_names_the_field_and_changes_nothing() {
     let api = spawn_api().await;
     api.create_job("keep").await;
     let cases = [
-        (json!({ "code": "keep", "schedule": "61 * * * *" }), "input.schedule"),
+        (json!({ "code": "keep", "schedule": "@hourly" }), "input.schedule"),
         (json!({ "code": "keep", "lane": "nowhere" }), "input.lane"),
         (json!({ "code": "keep", "timezone": "Mars/Olympus" }), "input.timezone"),
         (json!({ "code": "keep", "timeoutSeconds": -5 }), "input.timeoutSeconds"),
@@ -80,7 +80,7 @@ async fn bad_input_names_the_field_and_changes_nothing() {
         (json!({ "code": "new job", "schedule": "* * * * *" }), "input.code"),
         (json!({ "code": "fresh", "schedule": "* * * * *" }), "input.executor"),
         (json!({ "code": "fresh", "executor": { "magento": {} } }), "input.schedule"),
-        (json!({ "code": "fresh", "schedule": "61 * * * *", "executor": { "magento": {} } }), "input.schedule"),
+        (json!({ "code": "fresh", "schedule": "@hourly", "executor": { "magento": {} } }), "input.schedule"),
     ];
     for (input, field) in cases {
         let body = api.gql("admin", UPSERT, json!({ "input": input })).await;
@@ -369,7 +369,7 @@ async fn cron_preview_lists_fire_times_and_names_bad_input() {
     assert_eq!(data["cronPreview"]["timezone"], "Europe/Berlin");
     assert_eq!(data["cronPreview"]["nextRuns"].as_array().unwrap().len(), 3);
     for (q, field) in [
-        (r#"{ cronPreview(expression: "61 * * * *") { expression } }"#, "expression"),
+        (r#"{ cronPreview(expression: "@hourly") { expression } }"#, "expression"),
         (r#"{ cronPreview(expression: "* * * * *", timezone: "Nowhere/Land") { expression } }"#, "timezone"),
         (r#"{ cronPreview(expression: "* * * * *", count: 1000) { expression } }"#, "count"),
     ] {

@@ -2,4 +2,5 @@
 
 mod support;
 mod supervision;
+mod api;
 mod cli;

@@ -58,7 +58,7 @@ impl Readiness {
 }
 
 pub(super) async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
 pub(super) async fn readyz(State(app): State<Arc<super::App>>) -> impl IntoResponse {

@@ -76,8 +76,8 @@ impl fmt::Display for SyncReport {
 pub enum SyncError {
     #[error(transparent)]
     Import(#[from] super::ImportError),
-    #[error("job `{code}`: {message}")]
-    Invalid { code: String, message: String },
+    #[error("job `{code}`: {field}: {message}")]
+    Invalid { code: String, field: &'static str, message: String },
     #[error("[magento.lanes]: {0}")]
     Mapping(String),
     #[error(transparent)]
@@ -117,9 +117,9 @@ pub async fn apply(store: &Store, config: &Config, defs: &[MagentoJobDef], remov
     let mut to_save = Vec::new();
     let mut seen = BTreeSet::new();
     for def in defs {
-        crate::domain::validate_job_code(&def.code).map_err(|message| SyncError::Invalid { code: def.code.clone(), message })?;
+        crate::domain::validate_job_code(&def.code).map_err(|message| SyncError::Invalid { code: def.code.clone(), field: "code", message })?;
         if let Some(expr) = &def.schedule {
-            crate::cron::Schedule::parse(expr).map_err(|e| SyncError::Invalid { code: def.code.clone(), message: format!("schedule `{expr}`: {e}") })?;
+            crate::cron::Schedule::parse(expr).map_err(|e| SyncError::Invalid { code: def.code.clone(), field: "schedule", message: format!("`{expr}`: {e}") })?;
         }
         if !seen.insert(def.code.clone()) {
             report.warnings.push(format!("job `{}` is declared twice; the later declaration wins", def.code));

@@ -47,11 +47,21 @@ pub struct Scheduler {
     cache: JobCache,
     /// Epoch ms of the last completed tick, for readiness and lag metrics.
     last_tick: Arc<AtomicI64>,
+    on_tick: Option<TickHook>,
 }
+
+/// Told after every completed tick: (when it started, how many ms after the
+/// whole second it was aimed at), for readiness and the lag metric.
+pub type TickHook = Arc<dyn Fn(EpochMs, i64) + Send + Sync>;
 
 impl Scheduler {
     pub fn new(store: Store, clock: SharedClock, default_tz: Tz, wakeups: Wakeups, events: Events) -> Self {
-        Self { store, clock, default_tz, wakeups, events, cache: JobCache::default(), last_tick: Arc::new(AtomicI64::new(0)) }
+        Self { store, clock, default_tz, wakeups, events, cache: JobCache::default(), last_tick: Arc::new(AtomicI64::new(0)), on_tick: None }
+    }
+
+    pub fn with_tick_hook(mut self, hook: TickHook) -> Self {
+        self.on_tick = Some(hook);
+        self
     }
 
     pub fn last_tick(&self) -> Arc<AtomicI64> {
@@ -97,6 +107,9 @@ impl Scheduler {
             }
         }
         self.last_tick.store(now, Ordering::Relaxed);
+        if let Some(hook) = &self.on_tick {
+            hook(now, now.rem_euclid(1000));
+        }
         Ok(report)
     }
 
