@@ -3,3 +3,4 @@
 mod support;
 mod supervision;
 mod cli;
+mod alerts;
