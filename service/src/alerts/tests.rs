@@ -16,7 +16,7 @@ use super::evaluate::Evaluator;
 use super::model::{AlertState, DeliveryStatus, NotifyEvent, Observation, Subject};
 use super::rule::{Rule, RuleInput};
 use super::AlertEvents;
-use crate::clock::{ManualClock, SharedClock};
+use crate::clock::{Clock, ManualClock, SharedClock};
 use crate::config::alerts::{AlertsConfig, DeliveryPolicy};
 use crate::config::Secret;
 use crate::domain::{Executor, Job, LaneName, RunStatus};
@@ -427,7 +427,7 @@ async fn an_observation_and_its_notifications_commit_together() {
 
 /// Opens `n` alerts (on distinct subjects) so `n` notifications wait per channel.
 async fn queue_notifications(store: &Store, channel: &str, n: usize) -> Vec<String> {
-    let r = rule(&format!("name = 'f'\nwhen = 'run_failed'\nchannels = ['{channel}']"), &[channel]);
+    let r = rule(&format!("name = 'f-{channel}'\nwhen = 'run_failed'\nchannels = ['{channel}']"), &[channel]);
     let mut keys = Vec::new();
     for i in 0..n {
         let obs = Observation::Bad(super::Detail { summary: format!("failure {i}"), job: Some(format!("job{i}")), ..Default::default() });
