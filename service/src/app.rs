@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::{self, AlertEvents};
 use crate::api::{ApiState, Readiness};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
@@ -29,6 +30,8 @@ pub struct Application {
     pub events: Events,
     pub clock: SharedClock,
     pub wakeups: Wakeups,
+    /// Alert changes and notification outcomes, for the `alertEvents` subscription.
+    pub alert_events: AlertEvents,
     listener: TcpListener,
     roles: Roles,
 }
@@ -54,9 +57,10 @@ impl Application {
         store.migrate().await?;
         let clock = clock::system();
         apply_config_jobs(&store, &config, clock.now_ms()).await?;
+        alerts::apply_config(&store, &config, clock.now_ms()).await?;
         let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen.to_string(), source })?;
         let wakeups = Wakeups::new(config.lanes.iter().map(|l| l.name.as_str()));
-        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, listener, roles })
+        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, alert_events: AlertEvents::new(), listener, roles })
     }
 
     pub fn local_addr(&self) -> std::net::SocketAddr {
@@ -82,14 +86,25 @@ impl Application {
         }
         let background = shutdown.child_token();
         let readiness = Arc::new(Readiness::default());
+        let mut scheduler_tick = None;
         if self.roles.scheduler {
             let hook = readiness.clone();
             let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
                 .with_tick_hook(Arc::new(move |now, lag| hook.tick(now, lag)));
+            scheduler_tick = Some(scheduler.last_tick());
             tasks.spawn(scheduler.run(background.clone()));
             tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
         }
         tasks.spawn(recovery::run(ctx.clone(), background.clone()));
+        let wiring = alerts::Wiring {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            config: self.config.clone(),
+            run_events: self.events.clone(),
+            alert_events: self.alert_events.clone(),
+            scheduler_tick,
+        };
+        alerts::spawn(&mut tasks, wiring, background.clone());
         let pool_task = self.roles.workers.then(|| {
             let lanes = self.config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
             tokio::spawn(Pool::new(ctx.clone(), lanes).run(shutdown.clone()))

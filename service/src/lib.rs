@@ -13,11 +13,14 @@
 //! - [`worker`]: lane pools with reserved slots, executors, process supervision
 //!   (timeouts, kills, output capture) and recovery of orphans.
 //! - [`magento`]: `crontab.xml` import and the Magento job-to-lane mapping.
+//! - [`alerts`]: alert rules, their evaluation and lifecycle, the notification
+//!   outbox, Slack and signed-webhook channels, the dead man's switch.
 //! - [`api`]: GraphQL over axum, JWT auth, health and metrics.
 //! - [`app`]: wires it all together with one shutdown signal.
 //! - [`cli`]: the `cronkeeper` command line.
 
 pub mod actions;
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod cli;

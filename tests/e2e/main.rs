@@ -4,3 +4,4 @@ mod support;
 mod supervision;
 mod api;
 mod cli;
+mod alerts;

@@ -30,6 +30,8 @@ pub struct FileConfig {
     pub auth: AuthFile,
     #[serde(default)]
     pub jobs: Vec<JobFile>,
+    #[serde(default)]
+    pub alerts: super::alerts::AlertsFile,
 }
 
 #[derive(Debug, Default, Deserialize)]

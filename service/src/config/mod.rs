@@ -3,6 +3,7 @@
 //! Everything is parsed into typed values here, once; an invalid value stops the
 //! start with a [`ConfigError`] naming the key and what is wrong.
 
+pub mod alerts;
 mod env;
 mod file;
 mod jobs;
@@ -88,6 +89,7 @@ pub struct Config {
     pub magento: MagentoConfig,
     pub auth: AuthConfig,
     pub jobs: Vec<crate::domain::Job>,
+    pub alerts: alerts::AlertsConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -169,6 +171,7 @@ impl Config {
             lanes: f.magento.lanes.clone(),
         };
         let node = f.node.clone().unwrap_or_else(hostname);
+        let alerts = alerts::alerts_from(&f.alerts)?;
 
         let mut config = Config {
             listen,
@@ -187,6 +190,7 @@ impl Config {
             magento,
             auth,
             jobs: Vec::new(),
+            alerts,
         };
         config.jobs = jobs::jobs_from(&f.jobs, &config)?;
         config.check_timeouts()?;

@@ -7,6 +7,7 @@
 //! one connection (no `SQLITE_BUSY` from two transactions upgrading at once) and
 //! reads through a small pool of their own (WAL mode lets them run alongside).
 
+pub mod alerts;
 pub mod audit;
 pub mod instances;
 pub mod jobs;
