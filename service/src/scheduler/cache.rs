@@ -3,7 +3,6 @@
 //! is a scan of memory, not 10,000 rows read every second.
 
 use chrono_tz::Tz;
-use sqlx::Row as _;
 
 use crate::cron::Schedule;
 use crate::domain::{EpochMs, Job, MisfirePolicy};
@@ -27,15 +26,14 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct JobCache {
     pub entries: Vec<Entry>,
-    /// (job count, newest updated_at) when last loaded.
-    version: Option<(i64, i64)>,
+    /// `store::jobs::version` when last loaded.
+    version: Option<i64>,
 }
 
 impl JobCache {
     /// Reloads if any job was added, removed or changed since the last load.
     pub async fn refresh(&mut self, store: &Store, default_tz: Tz) -> store::Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS m FROM jobs").fetch_one(store.reader()).await?;
-        let version = (row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("m")?);
+        let version = store::jobs::version(store).await?;
         if self.version == Some(version) {
             return Ok(false);
         }

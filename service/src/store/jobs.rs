@@ -134,8 +134,21 @@ pub async fn save_all(store: &Store, jobs: &[Job], remove: &[String], now: Epoch
         let sql = store.sql(&sql);
         bind(sqlx::query(&sql), &w.binds).execute(&mut *tx).await?;
     }
+    bump_version(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Marks the jobs as changed; see [`version`].
+async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    sqlx::query("UPDATE change_counters SET version = version + 1 WHERE name = 'jobs'").execute(conn).await?;
+    Ok(())
+}
+
+/// A number that changes whenever any job is saved, deleted, paused or
+/// resumed (not when the scheduler moves a fire cursor).
+pub async fn version(store: &Store) -> Result<i64> {
+    Ok(sqlx::query("SELECT version FROM change_counters WHERE name = 'jobs'").fetch_one(store.reader()).await?.try_get("version")?)
 }
 
 async fn save_on(store: &Store, tx: &mut sqlx::AnyConnection, job: &Job, now: EpochMs) -> Result<()> {
@@ -199,7 +212,11 @@ pub async fn delete(store: &Store, codes: &[String]) -> Result<u64> {
     w.and_in("code", codes);
     let sql = format!("DELETE FROM jobs{}", w.sql());
     let sql = store.sql(&sql);
-    Ok(bind(sqlx::query(&sql), &w.binds).execute(store.writer()).await?.rows_affected())
+    let mut tx = store.writer().begin().await?;
+    let n = bind(sqlx::query(&sql), &w.binds).execute(&mut *tx).await?.rows_affected();
+    bump_version(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Pauses or resumes; resuming resets the fire cursor so the time spent paused
@@ -209,8 +226,12 @@ pub async fn set_paused(store: &Store, codes: &[String], paused: bool, now: Epoc
     w.and_in("code", codes);
     let sql = format!("UPDATE jobs SET paused = ?, updated_at = ?, last_fire_at = NULL, next_fire_at = NULL{}", w.sql());
     let sql = store.sql(&sql);
+    let mut tx = store.writer().begin().await?;
     let q = sqlx::query(&sql).bind(paused as i64).bind(now);
-    Ok(bind(q, &w.binds).execute(store.writer()).await?.rows_affected())
+    let n = bind(q, &w.binds).execute(&mut *tx).await?.rows_affected();
+    bump_version(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// The scheduler's bookkeeping for one job.
