@@ -14,9 +14,9 @@ final class Queries
      * inputs. Kept here so a rename in the service is a one-line change.
      */
     public const TYPE_JOB_FILTER = 'JobFilter';
-    public const TYPE_JOB_SORT = 'JobSortInput';
+    public const TYPE_JOB_SORT = 'JobSort';
     public const TYPE_RUN_FILTER = 'RunFilter';
-    public const TYPE_RUN_SORT = 'RunSortInput';
+    public const TYPE_RUN_SORT = 'RunSort';
 
     public const JOBS = 'query Jobs($filter: ' . self::TYPE_JOB_FILTER . ', $sort: ' . self::TYPE_JOB_SORT . ', $first: Int, $after: String) {
   jobs(filter: $filter, sort: $sort, first: $first, after: $after) {

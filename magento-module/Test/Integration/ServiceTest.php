@@ -140,11 +140,12 @@ class ServiceTest extends TestCase
      */
     private function upsert(string $code, array $extra = []): array
     {
-        return $this->client()->execute(self::UPSERT, ['input' => [
+        // $extra overrides the defaults (array_merge; `+` would keep the defaults).
+        return $this->client()->execute(self::UPSERT, ['input' => array_merge([
             'code' => $code,
             'schedule' => '*/5 * * * *',
             'executor' => ['command' => ['argv' => ['/bin/true']]],
-        ] + $extra], $this->token('admin'))['upsertJob'];
+        ], $extra)], $this->token('admin'))['upsertJob'];
     }
 
     public function testAViewerCanQueryJobsWithAMintedToken(): void

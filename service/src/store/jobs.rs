@@ -62,9 +62,13 @@ fn filter_sql(f: &JobFilter) -> Where {
         w.and("source = ?", [Value::from(source.as_str())]);
     }
     if let Some(search) = f.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        let like = format!("%{}%", search.trim().to_lowercase().replace('%', "").replace('_', ""));
+        // `!` escapes LIKE's wildcards: Magento codes are full of `_`, which must
+        // match itself. (`!` rather than `\`, which MySQL string literals treat differently.)
+        let escaped = search.trim().to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        let like = format!("%{escaped}%");
         w.and(
-            "(LOWER(code) LIKE ? OR LOWER(COALESCE(description, '')) LIKE ? OR LOWER(COALESCE(grp, '')) LIKE ? OR LOWER(COALESCE(instance, '')) LIKE ?)",
+            "(LOWER(code) LIKE ? ESCAPE '!' OR LOWER(COALESCE(description, '')) LIKE ? ESCAPE '!' \
+             OR LOWER(COALESCE(grp, '')) LIKE ? ESCAPE '!' OR LOWER(COALESCE(instance, '')) LIKE ? ESCAPE '!')",
             (0..4).map(|_| Value::from(like.clone())),
         );
     }

@@ -53,6 +53,10 @@ async fn job_filters_sorting_and_counts_agree() {
     assert_eq!(jobs::count(&store, &filter).await.unwrap(), 2);
     let search = jobs::JobFilter { search: Some("JOB".into()), ..Default::default() };
     assert_eq!(jobs::count(&store, &search).await.unwrap(), 2);
+    let underscore = jobs::JobFilter { search: Some("b_j".into()), ..Default::default() };
+    assert_eq!(jobs::count(&store, &underscore).await.unwrap(), 1, "`_` matches itself, not any character");
+    let wildcard = jobs::JobFilter { search: Some("a%".into()), ..Default::default() };
+    assert_eq!(jobs::count(&store, &wildcard).await.unwrap(), 0, "`%` matches itself");
     jobs::set_paused(&store, &["a_job".into()], true, 2).await.unwrap();
     assert!(jobs::require(&store, "a_job").await.unwrap().paused);
 }
