@@ -36,6 +36,8 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub events: Events,
     pub clock: SharedClock,
+    /// Alert changes (`acknowledgeAlert` broadcasts on it).
+    pub alert_events: crate::alerts::AlertEvents,
 }
 
 impl Ctx {
@@ -557,6 +559,105 @@ pub async fn purge_runs(ctx: &Ctx, before: EpochMs, statuses: Option<Vec<RunStat
         }
         tokio::task::yield_now().await;
     }
+}
+
+// ---------------------------------------------------------------- alerts
+
+/// `open_after` -> `openAfter`, `channels[1]` unchanged: rule errors name the
+/// config key; the API speaks camelCase.
+fn camel_field(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn declared_channels(ctx: &Ctx) -> Vec<String> {
+    ctx.config.alerts.channels.iter().map(|c| c.name.clone()).collect()
+}
+
+/// Creates or replaces a rule made over the API. Rules declared in the
+/// configuration file are refused: the file would overwrite the change at the
+/// next start, so they are changed there.
+pub async fn upsert_alert_rule(ctx: &Ctx, input: &crate::alerts::RuleInput) -> Result<store::alerts::StoredRule> {
+    use store::alerts as astore;
+    let rule = crate::alerts::Rule::from_input(input, &declared_channels(ctx)).map_err(|e| ActionError::invalid(camel_field(&e.field), e.message))?;
+    if let Some(existing) = astore::get_rule(&ctx.store, &rule.name).await? {
+        if existing.source == astore::SOURCE_CONFIG {
+            return Err(ActionError::invalid("name", format!("rule `{}` is declared in the configuration file; change it there", rule.name)));
+        }
+    }
+    astore::upsert_rule(&ctx.store, &rule, astore::SOURCE_API, ctx.now()).await?;
+    if !rule.kind.is_evaluated() {
+        tracing::warn!(rule = %rule.name, when = rule.kind.as_str(), "alert rule stored but not evaluated yet: queue and consumer rules arrive with consumer supervision");
+    }
+    Ok(astore::get_rule(&ctx.store, &rule.name).await?.ok_or_else(|| ActionError::NotFound(format!("alert rule `{}`", rule.name)))?)
+}
+
+/// Deletes a rule made over the API; its open alerts close without a
+/// notification. False when there is no such rule.
+pub async fn delete_alert_rule(ctx: &Ctx, name: &str) -> Result<bool> {
+    use store::alerts as astore;
+    match astore::get_rule(&ctx.store, name).await? {
+        None => Ok(false),
+        Some(r) if r.source == astore::SOURCE_CONFIG => {
+            Err(ActionError::invalid("name", format!("rule `{name}` is declared in the configuration file; remove it there")))
+        }
+        Some(_) => Ok(astore::delete_rule(&ctx.store, name, ctx.now()).await?),
+    }
+}
+
+/// Queues a test notification to a declared channel; the deliverer sends it
+/// like any other (retries included). Returns the notification id.
+pub async fn test_alert_channel(ctx: &Ctx, name: &str) -> Result<i64> {
+    if ctx.config.alerts.channel(name).is_none() {
+        return Err(ActionError::NotFound(format!("alert channel `{name}`")));
+    }
+    Ok(store::alerts::enqueue_test(&ctx.store, name, ctx.now()).await?)
+}
+
+/// An operator takes an alert: no more reminders (it still resolves by itself).
+pub async fn acknowledge_alert(ctx: &Ctx, id: i64, by: &str) -> Result<crate::alerts::Alert> {
+    crate::alerts::acknowledge(&ctx.store, &ctx.alert_events, id, by, ctx.now()).await?.ok_or_else(|| ActionError::NotFound(format!("alert {id}")))
+}
+
+// ---------------------------------------------------------------- retention
+
+/// At most ten years of history.
+pub const MAX_RETENTION_DAYS: f64 = 3650.0;
+
+/// A change of one retention period: keep, back to the config value, or set (days).
+pub async fn set_retention(ctx: &Ctx, succeeded_days: Change<f64>, other_days: Change<f64>) -> Result<crate::scheduler::retention::Effective> {
+    use crate::scheduler::retention::{self, OTHER_KEY, SUCCEEDED_KEY};
+    let mut writes = Vec::new();
+    for (field, key, change) in [("succeededDays", SUCCEEDED_KEY, succeeded_days), ("otherDays", OTHER_KEY, other_days)] {
+        match change {
+            Change::Keep => {}
+            Change::Clear => writes.push((key, None)),
+            Change::Set(days) => {
+                if !(days.is_finite() && days > 0.0 && days <= MAX_RETENTION_DAYS) {
+                    return Err(ActionError::invalid(field, format!("must be more than 0 and at most {MAX_RETENTION_DAYS} days (got {days})")));
+                }
+                writes.push((key, Some((days * 86_400_000.0).round() as i64)));
+            }
+        }
+    }
+    for (key, ms) in writes {
+        match ms {
+            Some(ms) => store::settings::set(&ctx.store, key, &ms.to_string()).await?,
+            None => store::settings::remove(&ctx.store, key).await?,
+        }
+    }
+    Ok(retention::effective(&ctx.store, &ctx.config.retention).await?)
 }
 
 // ---------------------------------------------------------------- cron preview

@@ -115,6 +115,7 @@ impl Application {
             events: self.events.clone(),
             clock: self.clock.clone(),
             readiness,
+            alert_events: self.alert_events.clone(),
         });
         let server_stop = CancellationToken::new();
         let server = {

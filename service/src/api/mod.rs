@@ -27,6 +27,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::alerts::AlertEvents;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::events::Events;
@@ -47,6 +48,8 @@ pub struct ApiState {
     pub events: Events,
     pub clock: SharedClock,
     pub readiness: Arc<Readiness>,
+    /// Alert changes, for the `alertEvents` subscription and `acknowledgeAlert`.
+    pub alert_events: AlertEvents,
 }
 
 impl ApiState {
@@ -57,6 +60,7 @@ impl ApiState {
             config: self.config.clone(),
             events: self.events.clone(),
             clock: self.clock.clone(),
+            alert_events: self.alert_events.clone(),
         }
     }
 }

@@ -191,8 +191,7 @@ pub struct AlertFilter {
     pub subject: Option<String>,
 }
 
-/// Alerts, newest first (`alerts` query).
-pub async fn list_alerts(store: &Store, filter: &AlertFilter, page: Page) -> Result<Vec<Alert>> {
+fn alert_where(filter: &AlertFilter) -> Where {
     let mut w = Where::default();
     if let Some(s) = filter.state {
         w.and("state = ?", [Value::from(s.as_str())]);
@@ -203,9 +202,23 @@ pub async fn list_alerts(store: &Store, filter: &AlertFilter, page: Page) -> Res
     if let Some(s) = &filter.subject {
         w.and("subject = ?", [Value::from(s.as_str())]);
     }
+    w
+}
+
+/// Alerts, newest first (`alerts` query).
+pub async fn list_alerts(store: &Store, filter: &AlertFilter, page: Page) -> Result<Vec<Alert>> {
+    let w = alert_where(filter);
     let sql = format!("SELECT {ALERT_COLUMNS} FROM alerts{} ORDER BY id DESC LIMIT {} OFFSET {}", w.sql(), page.limit.max(0), page.offset.max(0));
     let sql = store.sql(&sql);
     bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?.iter().map(alert).collect()
+}
+
+/// How many alerts match (the `alerts` connection's `totalCount`).
+pub async fn count_alerts(store: &Store, filter: &AlertFilter) -> Result<i64> {
+    let w = alert_where(filter);
+    let sql = format!("SELECT COUNT(*) AS n FROM alerts{}", w.sql());
+    let sql = store.sql(&sql);
+    Ok(bind(sqlx::query(&sql), &w.binds).fetch_one(store.reader()).await?.try_get::<i64, _>("n")?)
 }
 
 pub async fn get_alert(store: &Store, id: i64) -> Result<Option<Alert>> {
@@ -487,8 +500,7 @@ pub struct NotificationFilter {
     pub status: Option<DeliveryStatus>,
 }
 
-/// Notifications in id order (the failed ones: `status: Some(Failed)`).
-pub async fn list_notifications(store: &Store, filter: &NotificationFilter, page: Page) -> Result<Vec<Notification>> {
+fn notification_where(filter: &NotificationFilter) -> Where {
     let mut w = Where::default();
     if let Some(id) = filter.alert_id {
         w.and("alert_id = ?", [Value::from(id)]);
@@ -499,6 +511,20 @@ pub async fn list_notifications(store: &Store, filter: &NotificationFilter, page
     if let Some(s) = filter.status {
         w.and("status = ?", [Value::from(s.as_str())]);
     }
+    w
+}
+
+/// How many notifications match.
+pub async fn count_notifications(store: &Store, filter: &NotificationFilter) -> Result<i64> {
+    let w = notification_where(filter);
+    let sql = format!("SELECT COUNT(*) AS n FROM alert_notifications{}", w.sql());
+    let sql = store.sql(&sql);
+    Ok(bind(sqlx::query(&sql), &w.binds).fetch_one(store.reader()).await?.try_get::<i64, _>("n")?)
+}
+
+/// Notifications in id order (the failed ones: `status: Some(Failed)`).
+pub async fn list_notifications(store: &Store, filter: &NotificationFilter, page: Page) -> Result<Vec<Notification>> {
+    let w = notification_where(filter);
     let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM alert_notifications{} ORDER BY id LIMIT {} OFFSET {}", w.sql(), page.limit.max(0), page.offset.max(0));
     let sql = store.sql(&sql);
     bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?.iter().map(notification).collect()

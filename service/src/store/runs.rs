@@ -178,7 +178,29 @@ pub async fn materialise(
     let mut tx = store.writer().begin().await?;
     let mut ids = Vec::new();
     for new in news {
-        ids.extend(insert_on(store, &mut tx, new, now).await?);
+        let Some(id) = insert_on(store, &mut tx, new, now).await? else { continue };
+        // A MISSED record right after another MISSED one of the job folds into
+        // it. The row just inserted claimed its fire key first: a second
+        // scheduler materialising the same fire times finds it taken and adds
+        // nothing, and the key moves to the entry it folds into.
+        if new.status == RunStatus::Missed && is_scheduled(new.trigger) {
+            if let Some(target) = collapse_target(store, &mut tx, code, RunStatus::Missed, id).await? {
+                let total = target.count + new.missed_count.max(1) as i64;
+                sqlx::query(&store.sql("DELETE FROM runs WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+                let error = format!("{total} fire time(s) passed without a run (scheduler down or late)");
+                sqlx::query(&store.sql("UPDATE runs SET missed_count = ?, finished_at = ?, error = ?, fire_key = ? WHERE id = ?"))
+                    .bind(total)
+                    .bind(now)
+                    .bind(error)
+                    .bind(new.fire_key)
+                    .bind(target.id)
+                    .execute(&mut *tx)
+                    .await?;
+                ids.push(target.id);
+                continue;
+            }
+        }
+        ids.push(id);
     }
     sqlx::query(&store.sql("UPDATE jobs SET last_fire_at = ?, next_fire_at = ? WHERE code = ?"))
         .bind(last_fire_at)
@@ -267,7 +289,7 @@ pub enum ClaimOutcome {
 pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -> Result<ClaimOutcome> {
     let mut tx = store.writer().begin().await?;
     let sql = store.sql(
-        "SELECT id, job_code, claim FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1",
+        "SELECT id, job_code, claim, trigger_kind FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1",
     );
     let Some(row) = sqlx::query(&sql).bind(lane).fetch_optional(&mut *tx).await? else {
         return Ok(ClaimOutcome::Empty);
@@ -288,7 +310,7 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
         .await?
         .try_get("n")?;
     if running > 0 && policy == "forbid" {
-        sqlx::query(&store.sql(
+        let skipped = sqlx::query(&store.sql(
             "UPDATE runs SET status = 'SKIPPED', finished_at = ?, error = ? WHERE id = ? AND status = 'QUEUED' AND claim = ?",
         ))
         .bind(now)
@@ -297,8 +319,25 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
         .bind(claim)
         .execute(&mut *tx)
         .await?;
+        let trigger: String = row.try_get("trigger_kind")?;
+        let scheduled = Trigger::parse(&trigger).is_some_and(is_scheduled);
+        let mut entry = id;
+        // A scheduled run skipped right after another skipped one folds into
+        // that entry (its count grows) instead of adding a row of history.
+        if skipped.rows_affected() == 1 && scheduled {
+            if let Some(target) = collapse_target(store, &mut tx, &code, RunStatus::Skipped, id).await? {
+                sqlx::query(&store.sql("UPDATE runs SET missed_count = ?, finished_at = ? WHERE id = ?"))
+                    .bind(target.count + 1)
+                    .bind(now)
+                    .bind(target.id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&store.sql("DELETE FROM runs WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+                entry = target.id;
+            }
+        }
         tx.commit().await?;
-        return Ok(ClaimOutcome::Skipped(id));
+        return Ok(ClaimOutcome::Skipped(entry));
     }
     if running > 0 && policy == "replace" {
         sqlx::query(&store.sql("UPDATE runs SET kill_requested = 1 WHERE job_code = ? AND status = 'RUNNING'"))
@@ -324,6 +363,33 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
     let run = rows::run(&sqlx::query(&store.sql(&sql)).bind(id).fetch_one(&mut *tx).await?)?;
     tx.commit().await?;
     Ok(ClaimOutcome::Run(Box::new(Claimed { run, claim: claim + 1 })))
+}
+
+/// The history entry a new SKIPPED or MISSED run folds into: the job's latest
+/// finished run other than `except`, when it has that same status and was
+/// scheduled (manual runs and retries are never folded: someone asked for
+/// them). `count` is how many occurrences it stands for so far.
+fn is_scheduled(t: Trigger) -> bool {
+    matches!(t, Trigger::Schedule | Trigger::CatchUp)
+}
+
+struct CollapseTarget {
+    id: RunId,
+    count: i64,
+}
+
+async fn collapse_target(store: &Store, conn: &mut sqlx::AnyConnection, code: &str, status: RunStatus, except: RunId) -> Result<Option<CollapseTarget>> {
+    let sql = store.sql(
+        "SELECT id, status, trigger_kind, missed_count FROM runs WHERE job_code = ? AND id <> ? \
+         AND status NOT IN ('PENDING', 'QUEUED', 'RUNNING') ORDER BY COALESCE(finished_at, 0) DESC, id DESC LIMIT 1",
+    );
+    let Some(row) = sqlx::query(&sql).bind(code).bind(except).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let found: String = row.try_get("status")?;
+    let trigger: String = row.try_get("trigger_kind")?;
+    if found != status.as_str() || !Trigger::parse(&trigger).is_some_and(is_scheduled) {
+        return Ok(None);
+    }
+    Ok(Some(CollapseTarget { id: row.try_get("id")?, count: row.try_get::<i64, _>("missed_count")?.max(1) }))
 }
 
 /// Records the process a run started, so recovery can find it by pid and start time.

@@ -19,6 +19,12 @@ pub async fn set(store: &Store, name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes a setting (absent settings fall back to their defaults).
+pub async fn remove(store: &Store, name: &str) -> Result<()> {
+    sqlx::query(&store.sql("DELETE FROM settings WHERE name = ?")).bind(name).execute(store.writer()).await?;
+    Ok(())
+}
+
 pub async fn is_draining(store: &Store) -> Result<bool> {
     Ok(get(store, DRAINING).await?.as_deref() == Some("1"))
 }

@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use cronkeeper::alerts::AlertEvents;
 use cronkeeper::api::{self, ApiState, Readiness};
 use cronkeeper::config::{Config, FileConfig};
 use cronkeeper::events::Events;
@@ -47,6 +48,7 @@ pub async fn spawn_api_with(tweak: impl FnOnce(&mut FileConfig)) -> Api {
         events: Events::new(),
         clock: cronkeeper::clock::system(),
         readiness: Arc::new(Readiness::default()),
+        alert_events: AlertEvents::new(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,17 +1,19 @@
-//! Administration: the audit log, merging Magento's job list, and purging run
-//! history. Sync and purge are admin-only; reading the audit log is open to
-//! every role (its arguments are stored with secrets already redacted).
+//! Administration: the audit log, merging Magento's job list, purging run
+//! history and its retention periods. Sync, purge and retention changes are
+//! admin-only; reading the audit log and the retention is open to every role
+//! (audit arguments are stored with secrets already redacted).
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::runs::RunStatusGql;
 use super::{datetime, page_complexity, state};
-use crate::actions::{self, MagentoJobDef};
+use crate::actions::{self, Change, MagentoJobDef};
 use crate::api::audit::mutation;
 use crate::api::auth::Role;
 use crate::api::connection::{connection, page};
 use crate::api::errors::IntoGql;
+use crate::scheduler::retention::{Effective, Source};
 use crate::store::audit::AuditEntry;
 
 connection!(AuditEntryConnection, AuditEntryEdge, AuditEntryObject);
@@ -70,6 +72,57 @@ pub struct SyncResult {
     pub warnings: Vec<String>,
 }
 
+/// Where a setting's value comes from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SettingSource {
+    /// The config file (or its default).
+    Config,
+    /// Set over the API (`setRetention`), overriding the config file.
+    Api,
+}
+
+impl From<Source> for SettingSource {
+    fn from(s: Source) -> Self {
+        match s {
+            Source::Config => SettingSource::Config,
+            Source::Api => SettingSource::Api,
+        }
+    }
+}
+
+/// How long finished runs are kept, per status. The retention pass (every
+/// minute, on scheduler nodes) deletes older ones in small batches.
+#[derive(SimpleObject)]
+pub struct Retention {
+    /// SUCCEEDED runs, in days (fractions allowed).
+    pub succeeded_days: f64,
+    pub succeeded_source: SettingSource,
+    /// Every other finished status (FAILED, TIMED_OUT, KILLED, INTERRUPTED, MISSED, SKIPPED).
+    pub other_days: f64,
+    pub other_source: SettingSource,
+}
+
+const DAY_MS: f64 = 86_400_000.0;
+
+impl From<Effective> for Retention {
+    fn from(e: Effective) -> Self {
+        Retention {
+            succeeded_days: e.succeeded_ms as f64 / DAY_MS,
+            succeeded_source: e.succeeded_source.into(),
+            other_days: e.other_ms as f64 / DAY_MS,
+            other_source: e.other_source.into(),
+        }
+    }
+}
+
+fn change(v: MaybeUndefined<f64>) -> Change<f64> {
+    match v {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(d) => Change::Set(d),
+    }
+}
+
 #[derive(Default)]
 pub struct AdminQuery;
 
@@ -88,6 +141,12 @@ impl AdminQuery {
         let items = crate::store::audit::list(store, page).await.gql()?;
         let total = crate::store::audit::count(store).await.gql()?;
         Ok(AuditEntryConnection::new(items.into_iter().map(AuditEntryObject).collect(), page, total))
+    }
+
+    /// The history retention in force: the config file's, unless overridden.
+    async fn retention(&self, ctx: &Context<'_>) -> async_graphql::Result<Retention> {
+        let st = state(ctx);
+        Ok(crate::scheduler::retention::effective(&st.store, &st.config.retention).await.gql()?.into())
     }
 }
 
@@ -131,5 +190,17 @@ impl AdminMutation {
             Ok(actions::purge_runs(&a, older_than.timestamp_millis(), statuses).await?)
         })
         .await
+    }
+
+    /// Changes how long finished runs are kept (admin), in days: an omitted
+    /// argument keeps its current value, `null` goes back to the config file's.
+    /// Stored for every node; the next retention pass applies it.
+    async fn set_retention(
+        &self,
+        ctx: &Context<'_>,
+        succeeded_days: MaybeUndefined<f64>,
+        other_days: MaybeUndefined<f64>,
+    ) -> async_graphql::Result<Retention> {
+        mutation(ctx, Role::Admin, |a| async move { Ok(actions::set_retention(&a, change(succeeded_days), change(other_days)).await?.into()) }).await
     }
 }

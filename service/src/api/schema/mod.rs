@@ -1,5 +1,6 @@
 //! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
-//! operations (alerts, cron preview), admin (audit log, Magento sync, purge),
+//! operations (who am I, cron preview), alerts (rules, alerts, channels),
+//! admin (audit log, Magento sync, purge, retention),
 //! and subscriptions. The roots merge them, so each file owns its queries,
 //! mutations and types together.
 //!
@@ -8,6 +9,7 @@
 //! page cap in [`super::connection`].
 
 pub mod admin;
+pub mod alerts;
 pub mod jobs;
 pub mod lanes;
 pub mod ops;
@@ -27,10 +29,10 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 50_000;
 
 #[derive(MergedObject, Default)]
-pub struct Query(jobs::JobsQuery, runs::RunsQuery, lanes::LanesQuery, ops::OpsQuery, admin::AdminQuery);
+pub struct Query(jobs::JobsQuery, runs::RunsQuery, lanes::LanesQuery, ops::OpsQuery, alerts::AlertsQuery, admin::AdminQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, ops::OpsMutation, admin::AdminMutation);
+pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, alerts::AlertsMutation, admin::AdminMutation);
 
 pub type ApiSchema = Schema<Query, Mutation, subscription::Subscription>;
 

@@ -113,9 +113,19 @@ impl RunObject {
     async fn worker(&self) -> Option<&str> {
         self.0.worker.as_deref()
     }
-    /// For a MISSED run standing for several fire times: how many.
+    /// MISSED: how many fire times this entry stands for; SKIPPED: how many
+    /// skips in a row were folded into it (0 for a single skip). Prefer `count`.
     async fn missed_count(&self) -> i32 {
         self.0.missed_count as i32
+    }
+    /// How many occurrences this history entry stands for: consecutive MISSED
+    /// fire times or consecutive SKIPPED runs of the job are folded into one
+    /// entry (`scheduledAt` is the first, `finishedAt` the latest); 1 otherwise.
+    async fn count(&self) -> i32 {
+        match self.0.status {
+            RunStatus::Missed | RunStatus::Skipped => self.0.missed_count.max(1) as i32,
+            _ => 1,
+        }
     }
     /// An operator asked to kill it; the worker is ending its process.
     async fn kill_requested(&self) -> bool {

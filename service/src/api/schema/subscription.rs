@@ -1,5 +1,5 @@
 //! Live updates over WebSocket (graphql-transport-ws): run status changes as
-//! they happen, and alerts (once alerting lands). A subscriber that falls
+//! they happen, and alert changes and notification outcomes. A subscriber that falls
 //! behind loses the oldest events rather than slowing the workers: the UI
 //! refetches on reconnect anyway.
 
@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::ops::Alert;
+use super::alerts::AlertEventObject;
 use super::runs::{RunObject, RunStatusGql};
 use super::{datetime, state};
 use crate::api::auth::{AuthError, Principal};
@@ -41,12 +41,6 @@ impl RunEventObject {
     }
 }
 
-/// An alert that fired, was acknowledged or resolved.
-#[derive(async_graphql::SimpleObject)]
-pub struct AlertEvent {
-    pub alert: Alert,
-}
-
 pub struct Subscription;
 
 fn require_principal(ctx: &Context<'_>) -> async_graphql::Result<()> {
@@ -68,9 +62,12 @@ impl Subscription {
         }))
     }
 
-    /// Alert changes. Populated once alerting lands; silent until then.
-    async fn alert_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AlertEvent>> {
+    /// Alert changes (opened, reminded, acknowledged, resolved) and
+    /// notification outcomes (delivered, failed for good), as they happen on
+    /// this node.
+    async fn alert_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = AlertEventObject>> {
         require_principal(ctx)?;
-        Ok(futures::stream::pending())
+        let events = BroadcastStream::new(state(ctx).alert_events.subscribe());
+        Ok(events.filter_map(|e| async move { e.ok().map(AlertEventObject) }))
     }
 }
