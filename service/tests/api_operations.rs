@@ -350,7 +350,7 @@ async fn lanes_workers_and_the_not_yet_supervised_lists_tell_the_truth() {
     cronkeeper::store::instances::register(&api.state.store, &cronkeeper::store::instances::Instance {
         id: "node1/42/7".into(), node: "node1".into(), pid: 42, pid_start: 7, role: "all".into(), started_at: now, heartbeat_at: now, stopped_at: None,
     }).await.unwrap();
-    let data = api.ok("viewer", "{ lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds } workers { id node pid alive } queues { name } consumers { name } alerts { totalCount nodes { id } } alertRules { id } }", json!({})).await;
+    let data = api.ok("viewer", "{ lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds } workers { id node pid alive } queues { name } consumers { name } alerts { totalCount nodes { id } } alertRules { name } }", json!({})).await;
     let default = data["lanes"].as_array().unwrap().iter().find(|l| l["name"] == "default").unwrap();
     assert_eq!((default["slots"].as_i64(), default["busy"].as_i64(), default["queued"].as_i64()), (Some(2), Some(0), Some(1)));
     assert!(default["oldestQueuedAt"].is_string());

@@ -42,6 +42,8 @@ pub async fn spawn_api_with(tweak: impl FnOnce(&mut FileConfig)) -> Api {
     let config = Config::from_file(file).unwrap();
     let store = Store::connect(&config.database_url).await.unwrap();
     store.migrate().await.unwrap();
+    // As `Application::build` does: the file's alert rules and channels are saved.
+    cronkeeper::alerts::apply_config(&store, &config, chrono::Utc::now().timestamp_millis()).await.unwrap();
     let state = ApiState {
         store,
         config: Arc::new(config),
