@@ -600,7 +600,7 @@ pub async fn upsert_alert_rule(ctx: &Ctx, input: &crate::alerts::RuleInput) -> R
     if !rule.kind.is_evaluated() {
         tracing::warn!(rule = %rule.name, when = rule.kind.as_str(), "alert rule stored but not evaluated yet: queue and consumer rules arrive with consumer supervision");
     }
-    Ok(astore::get_rule(&ctx.store, &rule.name).await?.ok_or_else(|| ActionError::NotFound(format!("alert rule `{}`", rule.name)))?)
+    astore::get_rule(&ctx.store, &rule.name).await?.ok_or_else(|| ActionError::NotFound(format!("alert rule `{}`", rule.name)))
 }
 
 /// Deletes a rule made over the API; its open alerts close without a
