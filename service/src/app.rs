@@ -78,7 +78,10 @@ impl Application {
         }
         let background = shutdown.child_token();
         if self.roles.scheduler {
-            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone());
+            // Only the holder of the `scheduler` lease materialises: any number of
+            // `serve` processes can share a database (scheduler/leader.rs).
+            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
+                .with_lease(ctx.instance.clone());
             tasks.spawn(scheduler.run(background.clone()));
             tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
         }
