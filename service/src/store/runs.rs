@@ -258,6 +258,10 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
         store.for_update_skip_locked()
     );
     let Some(row) = sqlx::query(&store.sql(&sql)).bind(lane).fetch_optional(&mut *tx).await? else {
+        // Ended here, not on drop: a dropped transaction is only rolled back
+        // when its connection is next used, and until then it would hold its
+        // locks (MySQL: a metadata lock on `runs`) in the pool.
+        tx.rollback().await?;
         return Ok(ClaimOutcome::Empty);
     };
     let id: i64 = row.try_get("id")?;
@@ -307,6 +311,7 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
     .execute(&mut *tx)
     .await?;
     if taken.rows_affected() != 1 {
+        tx.rollback().await?;
         return Ok(ClaimOutcome::Empty);
     }
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");

@@ -115,6 +115,7 @@ fn report_skip(backend: Backend, reason: &str) {
 /// A fresh store on `backend`, or `None` (after saying so) when the server is
 /// unreachable outside CI.
 pub async fn fresh(backend: Backend) -> Option<TestStore> {
+    sqlx::any::install_default_drivers();
     let Some(admin) = admin_url(backend) else {
         let (store, dir) = sqlite_store().await;
         return Some(TestStore { store, _dir: Some(dir), server_db: None });
