@@ -80,8 +80,9 @@ impl Application {
         if self.roles.scheduler {
             // Only the holder of the `scheduler` lease materialises: any number of
             // `serve` processes can share a database (scheduler/leader.rs).
-            let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
-                .with_lease(ctx.instance.clone());
+            let scheduler =
+                Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
+                    .with_lease(ctx.instance.clone());
             tasks.spawn(scheduler.run(background.clone()));
             tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
         }

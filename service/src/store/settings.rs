@@ -6,7 +6,7 @@ pub const DRAINING: &str = "draining";
 
 pub async fn get(store: &Store, name: &str) -> Result<Option<String>> {
     let row = sqlx::query(&store.sql("SELECT value FROM settings WHERE name = ?")).bind(name).fetch_optional(store.reader()).await?;
-    Ok(row.map(|r| rows::text(&r, "value")).transpose()?)
+    row.map(|r| rows::text(&r, "value")).transpose()
 }
 
 pub async fn set(store: &Store, name: &str, value: &str) -> Result<()> {

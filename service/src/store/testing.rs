@@ -138,7 +138,11 @@ pub async fn fresh(backend: Backend) -> Option<TestStore> {
     conn.execute(format!("CREATE DATABASE {db}").as_str()).await.expect("create a test database");
     let _ = conn.close().await;
     // From here on the database is dropped with the guard, even if setup fails.
-    let mut guard = TestStore { store: Store::connect(&with_database(&admin, &db)).await.expect("connect to the test database"), _dir: None, server_db: None };
+    let mut guard = TestStore {
+        store: Store::connect(&with_database(&admin, &db)).await.expect("connect to the test database"),
+        _dir: None,
+        server_db: None,
+    };
     guard.server_db = Some((admin, db));
     guard.store.migrate().await.expect("migrate the test database");
     Some(guard)

@@ -228,7 +228,9 @@ async fn contenders_for_a_free_lease_get_exactly_one_winner(store: Store) {
     let mut tasks = Vec::new();
     for w in 0..8 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { leases::try_acquire_or_renew(&store, "scheduler", &format!("n{w}"), 10_000, 100).await.unwrap() }));
+        tasks.push(tokio::spawn(
+            async move { leases::try_acquire_or_renew(&store, "scheduler", &format!("n{w}"), 10_000, 100).await.unwrap() },
+        ));
     }
     let mut winners = 0;
     for t in tasks {
@@ -243,7 +245,8 @@ async fn text_columns_round_trip_long_and_unicode_values(store: Store) {
     let ClaimOutcome::Run(c) = runs::claim_next(&store, "default", "w", 20).await.unwrap() else { panic!() };
     assert_eq!(c.run.id, id);
     let output = format!("{}\nGrüße, 日本, 🚀\n", "x".repeat(200_000));
-    let done = Finish { status: RunStatus::Failed, exit_code: Some(3), output: Some(output.clone()), error: Some("exit 3: ünïcode".into()) };
+    let done =
+        Finish { status: RunStatus::Failed, exit_code: Some(3), output: Some(output.clone()), error: Some("exit 3: ünïcode".into()) };
     assert!(runs::finish(&store, id, c.claim, &done, 30).await.unwrap());
     let run = runs::require(&store, id).await.unwrap();
     assert_eq!((run.output.as_deref(), run.error.as_deref(), run.exit_code), (Some(output.as_str()), Some("exit 3: ünïcode"), Some(3)));
