@@ -88,8 +88,11 @@ impl Application {
         let readiness = Arc::new(Readiness::default());
         let mut scheduler_tick = None;
         if self.roles.scheduler {
+            // Only the holder of the `scheduler` lease materialises: any number of
+            // `serve` processes can share a database (scheduler/leader.rs).
             let hook = readiness.clone();
             let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
+                .with_lease(ctx.instance.clone())
                 .with_tick_hook(Arc::new(move |now, lag| hook.tick(now, lag)));
             scheduler_tick = Some(scheduler.last_tick());
             tasks.spawn(scheduler.run(background.clone()));

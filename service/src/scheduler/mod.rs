@@ -5,6 +5,7 @@
 //! the lanes it queued work in.
 
 mod cache;
+pub mod leader;
 pub mod plan;
 pub mod retention;
 
@@ -22,6 +23,7 @@ use crate::store::runs::NewRun;
 use crate::store::{self, Store};
 use crate::wakeups::Wakeups;
 use cache::{Entry, JobCache};
+use leader::Leader;
 use plan::{plan, Older, ON_TIME_MS};
 
 /// Most fire times listed for one job in one tick; older ones are counted.
@@ -36,6 +38,8 @@ pub struct TickReport {
     pub promoted: u64,
     /// Scheduled runs closed MISSED after waiting past their starting deadline.
     pub expired: u64,
+    /// False when another process holds the scheduler lease and this tick did nothing.
+    pub leading: bool,
 }
 
 pub struct Scheduler {
@@ -48,6 +52,8 @@ pub struct Scheduler {
     /// Epoch ms of the last completed tick, for readiness and lag metrics.
     last_tick: Arc<AtomicI64>,
     on_tick: Option<TickHook>,
+    /// The scheduler lease; `None` schedules unconditionally (tests, one-off use).
+    leader: Option<Leader>,
 }
 
 /// Told after every completed tick: (when it started, how many ms after the
@@ -56,11 +62,34 @@ pub type TickHook = Arc<dyn Fn(EpochMs, i64) + Send + Sync>;
 
 impl Scheduler {
     pub fn new(store: Store, clock: SharedClock, default_tz: Tz, wakeups: Wakeups, events: Events) -> Self {
-        Self { store, clock, default_tz, wakeups, events, cache: JobCache::default(), last_tick: Arc::new(AtomicI64::new(0)), on_tick: None }
+        Self {
+            store,
+            clock,
+            default_tz,
+            wakeups,
+            events,
+            cache: JobCache::default(),
+            last_tick: Arc::new(AtomicI64::new(0)),
+            on_tick: None,
+            leader: None,
+        }
     }
 
     pub fn with_tick_hook(mut self, hook: TickHook) -> Self {
         self.on_tick = Some(hook);
+        self
+    }
+
+    /// Ticks only while holding the lease `scheduler` as `holder` (an instance
+    /// id), so one scheduler materialises at a time however many processes run.
+    pub fn with_lease(mut self, holder: impl Into<String>) -> Self {
+        self.leader = Some(Leader::new(self.store.clone(), leader::SCHEDULER_LEASE, holder));
+        self
+    }
+
+    /// Like [`Scheduler::with_lease`] with a lease of its own (tests).
+    pub fn with_leader(mut self, leader: Leader) -> Self {
+        self.leader = Some(leader);
         self
     }
 
@@ -78,15 +107,31 @@ impl Scheduler {
             let now = self.clock.now_ms();
             let to_next_second = 1000 - now.rem_euclid(1000) + 2;
             tokio::select! {
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(Duration::from_millis(to_next_second as u64)) => {}
             }
         }
+        if let Some(leader) = &mut self.leader {
+            leader.release().await;
+        }
     }
 
+    /// One pass, if this scheduler leads (renewing its lease first).
     pub async fn tick(&mut self) -> store::Result<TickReport> {
         let now = self.clock.now_ms();
-        let mut report = TickReport { promoted: store::runs::promote_due(&self.store, now).await?, ..Default::default() };
+        if let Some(leader) = &mut self.leader {
+            if !leader.check(now).await {
+                // A follower's cached cursors go stale while another leads:
+                // reload them all when it takes over.
+                self.cache = JobCache::default();
+                // A follower is healthy too: readiness is about this process.
+                if let Some(hook) = &self.on_tick {
+                    hook(now, now.rem_euclid(1000));
+                }
+                return Ok(TickReport::default());
+            }
+        }
+        let mut report = TickReport { promoted: store::runs::promote_due(&self.store, now).await?, leading: true, ..Default::default() };
         if report.promoted > 0 {
             self.wakeups.wake_all();
         }

@@ -167,3 +167,74 @@ async fn scheduled_runs_that_wait_past_their_deadline_expire_but_manual_runs_do_
     assert_eq!(first.status, RunStatus::Missed);
     assert_eq!(runs::require(&store, manual).await.unwrap().status, RunStatus::Queued);
 }
+
+/// Two schedulers on one store, each with its own lease holder, on one clock.
+async fn two_leaders() -> (Scheduler, Scheduler, Arc<ManualClock>, Store, tempfile::TempDir) {
+    let (s, clock, store, dir) = setup("* * * * *", MisfirePolicy::RunOnce).await;
+    let a = s.with_leader(leader::Leader::new(store.clone(), leader::SCHEDULER_LEASE, "node-a"));
+    let b = Scheduler::new(store.clone(), clock.clone(), chrono_tz::UTC, Wakeups::new(["default"]), Events::new())
+        .with_leader(leader::Leader::new(store.clone(), leader::SCHEDULER_LEASE, "node-b"));
+    (a, b, clock, store, dir)
+}
+
+#[tokio::test]
+async fn only_the_lease_holder_materialises() {
+    let (mut a, mut b, clock, store, _d) = two_leaders().await;
+    assert!(a.tick().await.unwrap().leading);
+    assert!(!b.tick().await.unwrap().leading, "the lease is taken");
+    for minute in 1..=3 {
+        clock.set(T0 + minute * MIN + 5);
+        let (ra, rb) = (a.tick().await.unwrap(), b.tick().await.unwrap());
+        assert_eq!((ra.leading, ra.queued), (true, 1));
+        assert_eq!((rb.leading, rb.queued), (false, 0));
+    }
+    assert_eq!(all_runs(&store).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_follower_takes_over_when_the_leader_stops_renewing_without_losing_or_doubling_a_fire_time() {
+    let (mut a, mut b, clock, store, _d) = two_leaders().await;
+    a.tick().await.unwrap();
+    clock.set(T0 + MIN + 5);
+    assert_eq!(a.tick().await.unwrap().queued, 1);
+    // The leader's last renewal, 3 s before the next fire time; then it dies.
+    clock.set(T0 + 2 * MIN - 3_000);
+    assert!(a.tick().await.unwrap().leading);
+    drop(a);
+    let ttl = leader::LEASE_TTL.as_millis() as i64;
+    let expiry = T0 + 2 * MIN - 3_000 + ttl;
+    // The follower ticks every second; it leads only once the lease has expired,
+    // at most one tick after.
+    let mut t = T0 + 2 * MIN - 2_000;
+    loop {
+        clock.set(t);
+        let report = b.tick().await.unwrap();
+        if report.leading {
+            assert!(t > expiry && t <= expiry + 1_000, "took over at {t}, lease expired at {expiry}");
+            assert_eq!(report.queued, 1, "the fire time that passed during the gap still runs");
+            break;
+        }
+        assert!(t <= expiry, "not leading at {t}, after the lease expired at {expiry}");
+        t += 1_000;
+    }
+    assert!(t - (T0 + 2 * MIN - 3_000) <= 15_000, "a follower takes over within 15 s");
+    clock.set(T0 + 3 * MIN + 5);
+    assert_eq!(b.tick().await.unwrap().queued, 1);
+    let found = all_runs(&store).await;
+    assert_eq!(found.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN], "{found:?}");
+    assert!(found.iter().all(|r| r.status == RunStatus::Queued && r.trigger == Trigger::Schedule), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_leader_that_stops_cleanly_hands_over_at_the_next_tick() {
+    let (mut a, mut b, clock, store, _d) = two_leaders().await;
+    a.tick().await.unwrap();
+    assert!(!b.tick().await.unwrap().leading);
+    let stop = tokio_util::sync::CancellationToken::new();
+    stop.cancel();
+    a.run(stop).await; // one tick, then releases the lease
+    clock.set(T0 + MIN + 5);
+    let report = b.tick().await.unwrap();
+    assert_eq!((report.leading, report.queued), (true, 1));
+    assert_eq!(all_runs(&store).await.len(), 1);
+}

@@ -2,7 +2,7 @@
 
 use sqlx::Row as _;
 
-use super::{Page, Result, Store};
+use super::{rows, Page, Result, Store};
 use crate::domain::EpochMs;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,11 +46,11 @@ pub async fn list(store: &Store, page: Page) -> Result<Vec<AuditEntry>> {
             Ok(AuditEntry {
                 id: r.try_get("id")?,
                 at: r.try_get("at")?,
-                subject: r.try_get("subject")?,
-                role: r.try_get("role")?,
-                operation: r.try_get("operation")?,
-                arguments: r.try_get("arguments")?,
-                outcome: r.try_get("outcome")?,
+                subject: rows::text(r, "subject")?,
+                role: rows::text(r, "role")?,
+                operation: rows::text(r, "operation")?,
+                arguments: rows::text(r, "arguments")?,
+                outcome: rows::text(r, "outcome")?,
             })
         })
         .collect()

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod audit;
 pub mod instances;
 pub mod jobs;
+pub mod leases;
 mod query;
 mod rows;
 pub mod runs;
@@ -74,7 +75,25 @@ impl Store {
             }
             _ => {
                 let url = url.replacen("mariadb://", "mysql://", 1);
-                let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(&url).await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            if backend == Backend::MySql {
+                                // PostgreSQL's default. Under InnoDB's REPEATABLE READ a
+                                // transaction reads the snapshot of its first read, so a
+                                // claim that waited for a job lock would count RUNNING runs
+                                // as they were before the other claimer committed; READ
+                                // COMMITTED also drops the gap locks that make claims and
+                                // inserts wait on each other.
+                                conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
                 Ok(Store { write: pool.clone(), read: pool, backend })
             }
         }
@@ -83,11 +102,8 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.write).await?,
-            Backend::Postgres | Backend::MySql => {
-                return Err(StoreError::Corrupt(
-                    "PostgreSQL and MySQL stores are not available in this build yet; use a sqlite: database_url".into(),
-                ))
-            }
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.write).await?,
+            Backend::MySql => sqlx::migrate!("../migrations/mysql").run(&self.write).await?,
         }
         Ok(())
     }
@@ -140,6 +156,48 @@ impl Store {
             _ => format!("INSERT {rest} ON CONFLICT DO NOTHING"),
         }
     }
+
+    /// `SUM(expr)` as a BIGINT. MySQL sums integers into DECIMAL, a type the Any
+    /// driver cannot decode, and PostgreSQL sums BIGINTs into NUMERIC.
+    pub(crate) fn sum_int(&self, expr: &str) -> String {
+        match self.backend {
+            Backend::MySql => format!("CAST(SUM({expr}) AS SIGNED)"),
+            Backend::Postgres => format!("SUM({expr})::BIGINT"),
+            Backend::Sqlite => format!("SUM({expr})"),
+        }
+    }
+
+    /// Suffix of a SELECT that locks the rows it returns until the transaction
+    /// ends. Empty on SQLite, where the one write connection already serialises
+    /// every write transaction.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            _ => " FOR UPDATE",
+        }
+    }
+
+    /// Like [`Store::for_update`], but rows another transaction has locked are
+    /// passed over instead of waited for: concurrent claimers each take a
+    /// different row and never block on each other.
+    pub(crate) fn for_update_skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            _ => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// `DELETE FROM table WHERE <w> ORDER BY id LIMIT n`. MySQL refuses a
+    /// `LIMIT` inside an `IN (subquery)` (and a subquery on the table being
+    /// deleted from), but takes `ORDER BY ... LIMIT` on the DELETE itself,
+    /// which SQLite and PostgreSQL do not.
+    pub(crate) fn delete_batch(&self, table: &str, w: &Where, limit: i64) -> String {
+        let limit = limit.max(1);
+        match self.backend {
+            Backend::MySql => format!("DELETE FROM {table}{} ORDER BY id LIMIT {limit}", w.sql()),
+            _ => format!("DELETE FROM {table} WHERE id IN (SELECT id FROM {table}{} ORDER BY id LIMIT {limit})", w.sql()),
+        }
+    }
 }
 
 /// `sqlite://var/x.db` -> a URL that creates the file, with its directory made.
@@ -179,18 +237,7 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
 pub(crate) type Row = AnyRow;
 
 #[cfg(test)]
-pub(crate) mod testing {
-    use super::Store;
-
-    /// A fresh SQLite store in a temporary directory (kept alive by the returned guard).
-    pub async fn sqlite_store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        (store, dir)
-    }
-}
+pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests;

@@ -28,12 +28,22 @@ fn opt_int(row: &Row, col: &str) -> Result<Option<i64>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
 
-fn text(row: &Row, col: &str) -> Result<String, StoreError> {
-    Ok(row.try_get::<String, _>(col)?)
+pub(crate) fn text(row: &Row, col: &str) -> Result<String, StoreError> {
+    opt_text(row, col)?.ok_or_else(|| StoreError::Corrupt(format!("{col} is NULL")))
 }
 
-fn opt_text(row: &Row, col: &str) -> Result<Option<String>, StoreError> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
+/// Text from a text column. MySQL reports TEXT/LONGTEXT columns as BLOBs with a
+/// character set, and the Any driver then hands them back as bytes that do not
+/// decode as `String`: those are taken as UTF-8 here.
+pub(crate) fn opt_text(row: &Row, col: &str) -> Result<Option<String>, StoreError> {
+    match row.try_get::<Option<String>, _>(col) {
+        Ok(v) => Ok(v),
+        Err(e @ sqlx::Error::ColumnDecode { .. }) => match row.try_get::<Option<Vec<u8>>, _>(col) {
+            Ok(bytes) => bytes.map(|b| String::from_utf8(b).map_err(|_| StoreError::Corrupt(format!("{col} is not UTF-8")))).transpose(),
+            Err(_) => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn lane(row: &Row) -> Result<LaneName, StoreError> {

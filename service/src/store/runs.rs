@@ -285,19 +285,32 @@ pub enum ClaimOutcome {
 /// Takes the next queued run of a lane: highest priority first, then earliest
 /// due. The job's concurrency policy is applied here, inside the claiming
 /// transaction, so two free slots can never start two runs of a `forbid` job.
+///
+/// On PostgreSQL and MySQL many processes claim at once: the candidate is
+/// selected `FOR UPDATE SKIP LOCKED`, so each claimer gets a different row and
+/// none waits for another's, and the job row is then locked `FOR UPDATE` before
+/// the RUNNING runs are counted, so two claimers of the same job take turns and
+/// the second counts the first one's run. On SQLite the single write
+/// connection already serialises claims.
 #[instrument(skip(store))]
 pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -> Result<ClaimOutcome> {
     let mut tx = store.writer().begin().await?;
-    let sql = store.sql(
-        "SELECT id, job_code, claim, trigger_kind FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1",
+    let sql = format!(
+        "SELECT id, job_code, claim, trigger_kind FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1{}",
+        store.for_update_skip_locked()
     );
-    let Some(row) = sqlx::query(&sql).bind(lane).fetch_optional(&mut *tx).await? else {
+    let Some(row) = sqlx::query(&store.sql(&sql)).bind(lane).fetch_optional(&mut *tx).await? else {
+        // Ended here, not on drop: a dropped transaction is only rolled back
+        // when its connection is next used, and until then it would hold its
+        // locks (MySQL: a metadata lock on `runs`) in the pool.
+        tx.rollback().await?;
         return Ok(ClaimOutcome::Empty);
     };
     let id: i64 = row.try_get("id")?;
     let code: String = row.try_get("job_code")?;
     let claim: i64 = row.try_get("claim")?;
-    let policy = sqlx::query(&store.sql("SELECT concurrency FROM jobs WHERE code = ?"))
+    let sql = format!("SELECT concurrency FROM jobs WHERE code = ?{}", store.for_update());
+    let policy = sqlx::query(&store.sql(&sql))
         .bind(&code)
         .fetch_optional(&mut *tx)
         .await?
@@ -357,6 +370,7 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
     .execute(&mut *tx)
     .await?;
     if taken.rows_affected() != 1 {
+        tx.rollback().await?;
         return Ok(ClaimOutcome::Empty);
     }
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");
@@ -495,12 +509,13 @@ pub struct LaneFigures {
 }
 
 pub async fn lane_figures(store: &Store) -> Result<Vec<LaneFigures>> {
-    let sql = "SELECT lane, \
-        SUM(CASE WHEN status = 'RUNNING' THEN 1 ELSE 0 END) AS running, \
-        SUM(CASE WHEN status = 'QUEUED' THEN 1 ELSE 0 END) AS queued, \
-        MIN(CASE WHEN status = 'QUEUED' THEN scheduled_at END) AS oldest \
-        FROM runs WHERE status IN ('RUNNING', 'QUEUED') GROUP BY lane";
-    let found = sqlx::query(sql).fetch_all(store.reader()).await?;
+    let sql = format!(
+        "SELECT lane, {} AS running, {} AS queued, MIN(CASE WHEN status = 'QUEUED' THEN scheduled_at END) AS oldest \
+         FROM runs WHERE status IN ('RUNNING', 'QUEUED') GROUP BY lane",
+        store.sum_int("CASE WHEN status = 'RUNNING' THEN 1 ELSE 0 END"),
+        store.sum_int("CASE WHEN status = 'QUEUED' THEN 1 ELSE 0 END"),
+    );
+    let found = sqlx::query(&sql).fetch_all(store.reader()).await?;
     found
         .iter()
         .map(|r| {
@@ -543,7 +558,7 @@ pub async fn purge_batch(store: &Store, before: EpochMs, statuses: &[RunStatus],
     let mut w = Where::default();
     w.and_in("status", &names);
     w.and("scheduled_at < ?", [Value::from(before)]);
-    let sql = format!("DELETE FROM runs WHERE id IN (SELECT id FROM runs{} ORDER BY id LIMIT {})", w.sql(), batch.max(1));
+    let sql = store.delete_batch("runs", &w, batch);
     let sql = store.sql(&sql);
     Ok(bind(sqlx::query(&sql), &w.binds).execute(store.writer()).await?.rows_affected())
 }

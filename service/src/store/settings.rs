@@ -1,14 +1,12 @@
 //! Service-wide switches shared by every node, such as the drain flag.
 
-use sqlx::Row as _;
-
-use super::{Result, Store};
+use super::{rows, Result, Store};
 
 pub const DRAINING: &str = "draining";
 
 pub async fn get(store: &Store, name: &str) -> Result<Option<String>> {
     let row = sqlx::query(&store.sql("SELECT value FROM settings WHERE name = ?")).bind(name).fetch_optional(store.reader()).await?;
-    Ok(row.map(|r| r.try_get::<String, _>("value")).transpose()?)
+    row.map(|r| rows::text(&r, "value")).transpose()
 }
 
 pub async fn set(store: &Store, name: &str, value: &str) -> Result<()> {

@@ -1,9 +1,13 @@
-//! Store behaviour on a real SQLite file. The same cases will run against
-//! PostgreSQL and MariaDB when those backends land.
+//! The store conformance suite: every case runs against SQLite, PostgreSQL and
+//! MySQL/MariaDB, each on a fresh database (see `testing.rs` for where the
+//! servers are and what happens when one is unreachable).
+
+use std::collections::HashSet;
 
 use super::runs::{self, ClaimOutcome, Finish, NewRun, RunFilter, RunSort};
-use super::testing::sqlite_store;
-use super::{jobs, Direction, Page};
+use super::testing::conformance;
+use super::{audit, instances, leases, settings};
+use super::{jobs, Direction, Page, Store};
 use crate::domain::{ConcurrencyPolicy, Executor, Job, LaneName, RunStatus, Trigger};
 
 fn job(code: &str, lane: &str) -> Job {
@@ -26,9 +30,7 @@ fn queued(code: &str, lane: &str, at: i64, priority: i32, fire: Option<i64>) -> 
     }
 }
 
-#[tokio::test]
-async fn a_saved_job_reads_back_identically() {
-    let (store, _dir) = sqlite_store().await;
+async fn a_saved_job_reads_back_identically(store: Store) {
     let mut j = job("sales_send_order_emails", "critical");
     j.timeout = Some(std::time::Duration::from_secs(90));
     j.overrides = vec!["lane".into()];
@@ -41,9 +43,7 @@ async fn a_saved_job_reads_back_identically() {
     assert_eq!(back, j);
 }
 
-#[tokio::test]
-async fn job_filters_sorting_and_counts_agree() {
-    let (store, _dir) = sqlite_store().await;
+async fn job_filters_sorting_and_counts_agree(store: Store) {
     for (code, lane) in [("a_job", "critical"), ("b_job", "default"), ("c_other", "default")] {
         jobs::save(&store, &job(code, lane), 1).await.unwrap();
     }
@@ -61,9 +61,7 @@ async fn job_filters_sorting_and_counts_agree() {
     assert!(jobs::require(&store, "a_job").await.unwrap().paused);
 }
 
-#[tokio::test]
-async fn materialising_the_same_fire_time_twice_creates_one_run() {
-    let (store, _dir) = sqlite_store().await;
+async fn materialising_the_same_fire_time_twice_creates_one_run(store: Store) {
     jobs::save(&store, &job("j", "default"), 1).await.unwrap();
     let news = vec![queued("j", "default", 60_000, 0, Some(60_000))];
     let first = runs::materialise(&store, "j", &news, Some(60_000), Some(120_000), 1).await.unwrap();
@@ -75,9 +73,7 @@ async fn materialising_the_same_fire_time_twice_creates_one_run() {
     assert_eq!(cursor, Some(120_000));
 }
 
-#[tokio::test]
-async fn claims_take_priority_then_due_time_and_only_from_their_lane() {
-    let (store, _dir) = sqlite_store().await;
+async fn claims_take_priority_then_due_time_and_only_from_their_lane(store: Store) {
     for code in ["low", "high", "other"] {
         let mut j = job(code, "default");
         j.concurrency = ConcurrencyPolicy::Allow;
@@ -95,9 +91,7 @@ async fn claims_take_priority_then_due_time_and_only_from_their_lane() {
     assert!(matches!(runs::claim_next(&store, "default", "w", 30).await.unwrap(), ClaimOutcome::Empty));
 }
 
-#[tokio::test]
-async fn a_forbid_job_never_runs_twice_at_once() {
-    let (store, _dir) = sqlite_store().await;
+async fn a_forbid_job_never_runs_twice_at_once(store: Store) {
     jobs::save(&store, &job("solo", "default"), 1).await.unwrap();
     runs::insert(&store, &queued("solo", "default", 10, 0, Some(10)), 1).await.unwrap();
     runs::insert(&store, &queued("solo", "default", 20, 0, Some(20)), 1).await.unwrap();
@@ -109,9 +103,7 @@ async fn a_forbid_job_never_runs_twice_at_once() {
     assert_eq!(runs::require(&store, skipped).await.unwrap().status, RunStatus::Skipped);
 }
 
-#[tokio::test]
-async fn a_stale_claim_cannot_overwrite_a_finished_run() {
-    let (store, _dir) = sqlite_store().await;
+async fn a_stale_claim_cannot_overwrite_a_finished_run(store: Store) {
     jobs::save(&store, &job("j", "default"), 1).await.unwrap();
     runs::insert(&store, &queued("j", "default", 10, 0, None), 1).await.unwrap();
     let ClaimOutcome::Run(c) = runs::claim_next(&store, "default", "w", 30).await.unwrap() else { panic!() };
@@ -123,9 +115,7 @@ async fn a_stale_claim_cannot_overwrite_a_finished_run() {
     assert_eq!((run.status, run.duration_ms()), (RunStatus::Succeeded, Some(10)));
 }
 
-#[tokio::test]
-async fn kill_requests_close_waiting_runs_and_flag_running_ones() {
-    let (store, _dir) = sqlite_store().await;
+async fn kill_requests_close_waiting_runs_and_flag_running_ones(store: Store) {
     jobs::save(&store, &job("j", "default"), 1).await.unwrap();
     let waiting = runs::insert(&store, &queued("j", "default", 10, 0, None), 1).await.unwrap().unwrap();
     let running = runs::insert(&store, &queued("j", "default", 5, 0, None), 1).await.unwrap().unwrap();
@@ -136,9 +126,7 @@ async fn kill_requests_close_waiting_runs_and_flag_running_ones() {
     assert_eq!(runs::heartbeat(&store, &[(c.run.id, c.claim)], 32).await.unwrap(), vec![running]);
 }
 
-#[tokio::test]
-async fn purging_removes_only_old_finished_runs_of_the_given_statuses() {
-    let (store, _dir) = sqlite_store().await;
+async fn purging_removes_only_old_finished_runs_of_the_given_statuses(store: Store) {
     jobs::save(&store, &job("j", "default"), 1).await.unwrap();
     for (at, status) in [(10, RunStatus::Succeeded), (20, RunStatus::Failed), (30, RunStatus::Queued), (500, RunStatus::Succeeded)] {
         let mut n = queued("j", "default", at, 0, Some(at));
@@ -151,9 +139,7 @@ async fn purging_removes_only_old_finished_runs_of_the_given_statuses() {
     assert_eq!(left.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [20, 30, 500]);
 }
 
-#[tokio::test]
-async fn lane_figures_count_running_and_queued_with_the_oldest_wait() {
-    let (store, _dir) = sqlite_store().await;
+async fn lane_figures_count_running_and_queued_with_the_oldest_wait(store: Store) {
     let mut j = job("j", "bulk");
     j.concurrency = ConcurrencyPolicy::Allow;
     jobs::save(&store, &j, 1).await.unwrap();
@@ -164,3 +150,214 @@ async fn lane_figures_count_running_and_queued_with_the_oldest_wait() {
     let figures = runs::lane_figures(&store).await.unwrap();
     assert_eq!(figures, vec![runs::LaneFigures { lane: "bulk".into(), running: 1, queued: 2, oldest_queued_at: Some(20) }]);
 }
+
+async fn concurrent_claimers_take_every_run_exactly_once(store: Store) {
+    let mut j = job("busy", "default");
+    j.concurrency = ConcurrencyPolicy::Allow;
+    jobs::save(&store, &j, 1).await.unwrap();
+    let news: Vec<NewRun> = (0..200).map(|i| queued("busy", "default", 1000 + i, (i % 3) as i32, Some(1000 + i))).collect();
+    assert_eq!(runs::materialise(&store, "busy", &news, None, None, 1).await.unwrap().len(), 200);
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                match runs::claim_next(&store, "default", &format!("w{w}"), 5000).await.unwrap() {
+                    ClaimOutcome::Run(c) => got.push(c.run.id),
+                    ClaimOutcome::Skipped(id) => panic!("an allow job skipped run {id}"),
+                    ClaimOutcome::Empty => return got,
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: HashSet<_> = all.iter().copied().collect();
+    assert_eq!(all.len(), 200, "claimed {} times in all", all.len());
+    assert_eq!(unique.len(), 200, "a run was claimed twice");
+    let running = RunFilter { statuses: Some(vec![RunStatus::Running]), ..Default::default() };
+    assert_eq!(runs::count(&store, &running).await.unwrap(), 200);
+    assert!(runs::running(&store).await.unwrap().iter().all(|c| c.claim == 1));
+}
+
+async fn concurrent_claimers_never_start_a_forbid_job_twice(store: Store) {
+    jobs::save(&store, &job("solo", "default"), 1).await.unwrap();
+    let news: Vec<NewRun> = (0..20).map(|i| queued("solo", "default", 100 + i, 0, Some(100 + i))).collect();
+    runs::materialise(&store, "solo", &news, None, None, 1).await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut started = 0;
+            loop {
+                match runs::claim_next(&store, "default", &format!("w{w}"), 500).await.unwrap() {
+                    ClaimOutcome::Run(_) => started += 1,
+                    ClaimOutcome::Skipped(_) => {}
+                    ClaimOutcome::Empty => return started,
+                }
+            }
+        }));
+    }
+    let mut started = 0;
+    for t in tasks {
+        started += t.await.unwrap();
+    }
+    assert_eq!(started, 1, "a forbid job started {started} runs at once");
+    let skipped = RunFilter { statuses: Some(vec![RunStatus::Skipped]), ..Default::default() };
+    assert_eq!(runs::count(&store, &skipped).await.unwrap(), 19);
+}
+
+async fn a_lease_has_one_holder_until_it_expires(store: Store) {
+    const TTL: i64 = 10_000;
+    assert!(leases::try_acquire_or_renew(&store, "scheduler", "a", TTL, 0).await.unwrap());
+    assert!(!leases::try_acquire_or_renew(&store, "scheduler", "b", TTL, 1).await.unwrap());
+    assert!(leases::try_acquire_or_renew(&store, "scheduler", "a", TTL, 5_000).await.unwrap(), "the holder renews");
+    assert!(leases::try_acquire_or_renew(&store, "scheduler", "a", TTL, 5_000).await.unwrap(), "renewing with no change still counts");
+    assert!(!leases::try_acquire_or_renew(&store, "scheduler", "b", TTL, 14_999).await.unwrap(), "renewed until 15 000");
+    assert!(leases::try_acquire_or_renew(&store, "scheduler", "b", TTL, 15_001).await.unwrap(), "expired: taken over");
+    assert!(!leases::try_acquire_or_renew(&store, "scheduler", "a", TTL, 15_002).await.unwrap(), "the old holder lost it");
+    assert_eq!(leases::holder(&store, "scheduler").await.unwrap(), Some(("b".into(), 25_001)));
+    assert!(leases::try_acquire_or_renew(&store, "other", "a", TTL, 15_003).await.unwrap(), "leases are independent");
+    assert!(!leases::take_over(&store, "scheduler", "a", "c", TTL, 15_004).await.unwrap(), "a is not the holder");
+    assert!(leases::take_over(&store, "scheduler", "b", "c", TTL, 15_004).await.unwrap());
+    assert!(!leases::release(&store, "scheduler", "b").await.unwrap());
+    assert!(leases::release(&store, "scheduler", "c").await.unwrap());
+    assert!(leases::try_acquire_or_renew(&store, "scheduler", "a", TTL, 15_005).await.unwrap(), "released: free at once");
+}
+
+async fn contenders_for_a_free_lease_get_exactly_one_winner(store: Store) {
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(
+            async move { leases::try_acquire_or_renew(&store, "scheduler", &format!("n{w}"), 10_000, 100).await.unwrap() },
+        ));
+    }
+    let mut winners = 0;
+    for t in tasks {
+        winners += t.await.unwrap() as usize;
+    }
+    assert_eq!(winners, 1);
+}
+
+async fn text_columns_round_trip_long_and_unicode_values(store: Store) {
+    jobs::save(&store, &job("j", "default"), 1).await.unwrap();
+    let id = runs::insert(&store, &queued("j", "default", 10, 0, None), 1).await.unwrap().unwrap();
+    let ClaimOutcome::Run(c) = runs::claim_next(&store, "default", "w", 20).await.unwrap() else { panic!() };
+    assert_eq!(c.run.id, id);
+    let output = format!("{}\nGrüße, 日本, 🚀\n", "x".repeat(200_000));
+    let done =
+        Finish { status: RunStatus::Failed, exit_code: Some(3), output: Some(output.clone()), error: Some("exit 3: ünïcode".into()) };
+    assert!(runs::finish(&store, id, c.claim, &done, 30).await.unwrap());
+    let run = runs::require(&store, id).await.unwrap();
+    assert_eq!((run.output.as_deref(), run.error.as_deref(), run.exit_code), (Some(output.as_str()), Some("exit 3: ünïcode"), Some(3)));
+
+    settings::set(&store, settings::DRAINING, "1").await.unwrap();
+    settings::set(&store, settings::DRAINING, "1").await.unwrap();
+    assert!(settings::is_draining(&store).await.unwrap());
+    assert_eq!(settings::get(&store, "nothing").await.unwrap(), None);
+
+    let entry = audit::AuditEntry {
+        id: 0,
+        at: 5,
+        subject: "admin@example.com".into(),
+        role: "admin".into(),
+        operation: "pauseJobs".into(),
+        arguments: r#"{"codes":["j"],"note":"café"}"#.into(),
+        outcome: "ok".into(),
+    };
+    audit::record(&store, &entry).await.unwrap();
+    audit::record(&store, &audit::AuditEntry { at: 6, outcome: "FORBIDDEN: no".into(), ..entry.clone() }).await.unwrap();
+    let found = audit::list(&store, Page { limit: 10, offset: 0 }).await.unwrap();
+    assert_eq!(audit::count(&store).await.unwrap(), 2);
+    assert_eq!(found[0].outcome, "FORBIDDEN: no", "newest first");
+    assert_eq!(audit::AuditEntry { id: 0, ..found[1].clone() }, entry);
+
+    let i = instances::Instance {
+        id: "node-1:42:123:abcd".into(),
+        node: "node-1".into(),
+        pid: 42,
+        pid_start: 123,
+        role: "serve".into(),
+        started_at: 100,
+        heartbeat_at: 100,
+        stopped_at: None,
+    };
+    instances::register(&store, &i).await.unwrap();
+    instances::heartbeat(&store, &i.id, 200).await.unwrap();
+    assert_eq!(instances::list_recent(&store, 150).await.unwrap().len(), 1);
+    instances::mark_stopped(&store, &i.id, 300).await.unwrap();
+    let back = instances::get(&store, &i.id).await.unwrap().unwrap();
+    assert_eq!((back.heartbeat_at, back.stopped_at), (200, Some(300)));
+    assert_eq!(instances::prune(&store, 250).await.unwrap(), 1);
+}
+
+async fn history_queries_retries_and_cancels_agree(store: Store) {
+    let mut j = job("j", "default");
+    j.concurrency = ConcurrencyPolicy::Allow;
+    jobs::save(&store, &j, 1).await.unwrap();
+    jobs::save(&store, &job("k", "bulk"), 1).await.unwrap();
+    for at in [100, 200, 300] {
+        runs::insert(&store, &queued("j", "default", at, 0, Some(at)), 1).await.unwrap();
+    }
+    let mut pending = queued("k", "bulk", 10_000, 0, None);
+    pending.status = RunStatus::Pending;
+    let pending = runs::insert(&store, &pending, 1).await.unwrap().unwrap();
+    let ClaimOutcome::Run(c) = runs::claim_next(&store, "default", "w", 400).await.unwrap() else { panic!() };
+    assert_eq!(c.run.scheduled_at, 100);
+    assert!(runs::set_process(&store, c.run.id, c.claim, 4242, 99).await.unwrap());
+    let fail = Finish { status: RunStatus::Failed, exit_code: Some(1), output: None, error: Some("boom".into()) };
+    assert!(runs::finish(&store, c.run.id, c.claim, &fail, 450).await.unwrap());
+    let failed = runs::require(&store, c.run.id).await.unwrap();
+    assert_eq!((failed.pid, failed.pid_start, failed.worker.as_deref()), (Some(4242), Some(99), Some("w")));
+    let retry = runs::insert_retry(&store, &failed, 1000, 450).await.unwrap().expect("a retry");
+    assert_eq!(runs::insert_retry(&store, &failed, 1000, 450).await.unwrap(), None, "idempotent per attempt");
+    let retry = runs::require(&store, retry).await.unwrap();
+    assert_eq!((retry.status, retry.attempt, retry.retry_of, retry.trigger), (RunStatus::Pending, 2, Some(failed.id), Trigger::Retry));
+
+    let counts: HashSet<_> = runs::status_counts(&store, "j", 0).await.unwrap().into_iter().collect();
+    assert_eq!(counts, HashSet::from([(RunStatus::Queued, 2), (RunStatus::Failed, 1), (RunStatus::Pending, 1)]));
+    assert_eq!(runs::last_run(&store, "j").await.unwrap().map(|r| r.id), Some(failed.id));
+    assert!(runs::has_active(&store, "j").await.unwrap());
+    let on_timeline = runs::timeline(&store, 150, 350, Some(&["j".to_string()]), 500).await.unwrap();
+    assert_eq!(on_timeline.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [100, 200, 300]);
+    let filter = RunFilter { job_codes: Some(vec!["j".into(), "k".into()]), from: Some(150), to: Some(20_000), ..Default::default() };
+    let page = runs::list(&store, &filter, RunSort::ScheduledAt, Direction::Desc, Page { limit: 2, offset: 1 }).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [1450, 300]);
+    assert_eq!(runs::count(&store, &filter).await.unwrap(), 4);
+
+    assert_eq!(runs::promote_due(&store, 9_999).await.unwrap(), 1, "the retry, due at 1450");
+    assert_eq!(runs::promote_due(&store, 10_000).await.unwrap(), 1, "the pending run of k");
+    assert_eq!(runs::require(&store, pending).await.unwrap().status, RunStatus::Queued);
+    assert_eq!(runs::cancel_waiting(&store, "j", "job removed", 600).await.unwrap(), 3);
+    assert!(!runs::has_active(&store, "j").await.unwrap());
+    assert!(runs::running_of_job(&store, "j").await.unwrap().is_empty());
+
+    let cursors = jobs::cursors(&store).await.unwrap();
+    assert_eq!(cursors.len(), 2);
+    assert_eq!(jobs::delete(&store, &["k".into(), "missing".into()]).await.unwrap(), 1);
+    jobs::save_all(&store, &[job("m", "default")], &["j".into()], 700).await.unwrap();
+    let codes: Vec<_> = jobs::all(&store).await.unwrap().into_iter().map(|j| j.code).collect();
+    assert_eq!(codes, ["m"]);
+}
+
+conformance!(
+    a_saved_job_reads_back_identically,
+    job_filters_sorting_and_counts_agree,
+    materialising_the_same_fire_time_twice_creates_one_run,
+    claims_take_priority_then_due_time_and_only_from_their_lane,
+    a_forbid_job_never_runs_twice_at_once,
+    a_stale_claim_cannot_overwrite_a_finished_run,
+    kill_requests_close_waiting_runs_and_flag_running_ones,
+    purging_removes_only_old_finished_runs_of_the_given_statuses,
+    lane_figures_count_running_and_queued_with_the_oldest_wait,
+    concurrent_claimers_take_every_run_exactly_once,
+    concurrent_claimers_never_start_a_forbid_job_twice,
+    a_lease_has_one_holder_until_it_expires,
+    contenders_for_a_free_lease_get_exactly_one_winner,
+    text_columns_round_trip_long_and_unicode_values,
+    history_queries_retries_and_cancels_agree,
+);
