@@ -170,6 +170,14 @@ fn token(config: ConfigArg, role: &str, sub: &str, ttl: &str) -> anyhow::Result<
     if sub.trim().is_empty() {
         anyhow::bail!("--sub must name who the token is for");
     }
+    // The service verifies with a public key or a non-HS256 algorithm in these
+    // set-ups: an HS256 token minted here would be refused, so say so instead.
+    if let Some(key) = &config.auth.public_key_file {
+        anyhow::bail!("auth.public_key_file ({}) is set: the service accepts only tokens signed with the matching private key, which this command does not have", key.display());
+    }
+    if !config.auth.algorithm.eq_ignore_ascii_case("HS256") {
+        anyhow::bail!("auth.algorithm is {}: this command mints HS256 tokens only", config.auth.algorithm);
+    }
     let secret = crate::api::ensure_jwt_secret(&config).map_err(|e| anyhow::anyhow!(e))?;
     println!("{}", crate::api::auth::mint(&secret, sub, role, ttl, chrono::Utc::now().timestamp_millis(), config.auth.issuer.as_deref()));
     Ok(0)

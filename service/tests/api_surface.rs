@@ -119,7 +119,7 @@ async fn metrics_report_runs_lanes_lag_and_alert_deliveries() {
         "cronkeeper_lane_busy{lane=\"default\"} 0",
         "cronkeeper_lane_slots{lane=\"critical\"} 2",
         "cronkeeper_scheduler_lag_seconds 2.5",
-        "cronkeeper_alert_deliveries_total{outcome=\"failed\"} 0",
+        "cronkeeper_alert_deliveries{outcome=\"failed\"} 0",
     ] {
         assert!(text.lines().any(|l| l == line), "missing `{line}` in:\n{text}");
     }

@@ -72,12 +72,15 @@ pub async fn render(state: &super::ApiState) -> Result<String, store::StoreError
     let _ = writeln!(w, "# TYPE cronkeeper_scheduler_up gauge");
     let _ = writeln!(w, "cronkeeper_scheduler_up {alive}");
 
-    // Alert delivery lands with the alerting issue; the series exist now so
-    // dashboards and alert rules can be written against them.
-    let _ = writeln!(w, "# HELP cronkeeper_alert_deliveries_total Alert notifications sent, by outcome.");
-    let _ = writeln!(w, "# TYPE cronkeeper_alert_deliveries_total counter");
-    for outcome in ["delivered", "failed"] {
-        let _ = writeln!(w, "cronkeeper_alert_deliveries_total{{outcome=\"{outcome}\"}} 0");
+    // From the outbox, so every node reports the same figures. A gauge, not a
+    // counter: purging old notifications lowers it.
+    let _ = writeln!(w, "# HELP cronkeeper_alert_deliveries Alert notifications in the outbox, by outcome.");
+    let _ = writeln!(w, "# TYPE cronkeeper_alert_deliveries gauge");
+    use crate::alerts::DeliveryStatus;
+    use store::alerts::{count_notifications, NotificationFilter};
+    for (outcome, status) in [("pending", DeliveryStatus::Pending), ("delivered", DeliveryStatus::Delivered), ("failed", DeliveryStatus::Failed)] {
+        let n = count_notifications(&state.store, &NotificationFilter { status: Some(status), ..Default::default() }).await?;
+        let _ = writeln!(w, "cronkeeper_alert_deliveries{{outcome=\"{outcome}\"}} {n}");
     }
     Ok(out)
 }

@@ -74,7 +74,8 @@ impl RunStatus {
         use RunStatus::*;
         match self {
             Pending => matches!(next, Queued | Running | Killed | Missed | Skipped),
-            Queued => matches!(next, Running | Killed | Skipped | Interrupted),
+            // MISSED: a scheduled run that waited past its starting deadline.
+            Queued => matches!(next, Running | Killed | Skipped | Interrupted | Missed),
             Running => matches!(next, Succeeded | Failed | TimedOut | Killed | Interrupted),
             _ => false,
         }
