@@ -48,7 +48,10 @@ const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
 fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn code(i: usize) -> String {
@@ -71,7 +74,10 @@ fn period(i: usize) -> i64 {
 /// the same frequency mix as the whole set (4 every minute, 8 every five
 /// minutes, 20 quarter-hourly, 28 hourly: ~10,600 runs a day).
 fn timeline_jobs() -> Vec<String> {
-    (0..JOBS).filter(|i| matches!(i % 10, 0 | 4 | 7)).map(code).collect()
+    (0..JOBS)
+        .filter(|i| matches!(i % 10, 0 | 4 | 7))
+        .map(code)
+        .collect()
 }
 
 fn lane(i: usize) -> &'static str {
@@ -91,30 +97,53 @@ fn row(what: impl Into<String>, value: impl Into<String>, target: &str, ok: Opti
         Some(false) => "MISSED",
         None => "-",
     };
-    Row { what: what.into(), value: value.into(), target: target.into(), verdict: verdict.into() }
+    Row {
+        what: what.into(),
+        value: value.into(),
+        target: target.into(),
+        verdict: verdict.into(),
+    }
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let started = Instant::now();
-    println!("cronkeeper API bench: {} CPUs, load average at start: {}", num_cpus(), loadavg());
+    println!(
+        "cronkeeper API bench: {} CPUs, load average at start: {}",
+        num_cpus(),
+        loadavg()
+    );
     let rows = rt.block_on(run());
     println!();
     println!("| measurement | result | target | verdict |");
     println!("|---|---|---|---|");
     for r in &rows {
-        println!("| {} | {} | {} | {} |", r.what, r.value, r.target, r.verdict);
+        println!(
+            "| {} | {} | {} | {} |",
+            r.what, r.value, r.target, r.verdict
+        );
     }
     println!();
-    println!("total bench time {:.1} s; load average at end: {}", started.elapsed().as_secs_f64(), loadavg());
+    println!(
+        "total bench time {:.1} s; load average at end: {}",
+        started.elapsed().as_secs_f64(),
+        loadavg()
+    );
 }
 
 fn num_cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 async fn run() -> Vec<Row> {
@@ -138,7 +167,10 @@ async fn run() -> Vec<Row> {
     }
     let t = Instant::now();
     let seeded = seed_runs(&db, total_runs, end).await;
-    println!("  {seeded} runs written in {:.1} s (indexes rebuilt after the load)", t.elapsed().as_secs_f64());
+    println!(
+        "  {seeded} runs written in {:.1} s (indexes rebuilt after the load)",
+        t.elapsed().as_secs_f64()
+    );
     print_plans(&db, end).await;
     if let Ok(keep) = std::env::var("CK_BENCH_KEEP_DB") {
         std::fs::copy(&db, &keep).unwrap();
@@ -168,30 +200,56 @@ async fn run() -> Vec<Row> {
 
     // Minted once, sent with every request.
     let now = chrono::Utc::now().timestamp_millis();
-    let token = api::auth::mint(&secret, "bench", Role::Admin, Duration::from_secs(600), now, None);
-    let client = Gql { http: reqwest::Client::new(), url: format!("http://{addr}/graphql"), auth: format!("Bearer {token}") };
+    let token = api::auth::mint(
+        &secret,
+        "bench",
+        Role::Admin,
+        Duration::from_secs(600),
+        now,
+        None,
+    );
+    let client = Gql {
+        http: reqwest::Client::new(),
+        url: format!("http://{addr}/graphql"),
+        auth: format!("Bearer {token}"),
+    };
 
     let mut rows = Vec::new();
 
     // (a) runs of one job, FAILED only, first page of 100 with totalCount.
     println!("\n(a) runs(filter: {{jobCode, statuses: [FAILED]}}, first: 100), {requests} sequential requests");
-    const RUNS_Q: &str = "query($code: String!) { runs(filter: {jobCode: $code, statuses: [FAILED]}, first: 100) \
+    const RUNS_Q: &str =
+        "query($code: String!) { runs(filter: {jobCode: $code, statuses: [FAILED]}, first: 100) \
         { totalCount nodes { id status scheduledAt durationMs } } }";
     let vars = |k: usize| json!({ "code": code((k * 7) % JOBS) });
     let first = client.check(RUNS_Q, vars(0)).await;
-    println!("  job_00000 (every minute): totalCount {}, {} nodes", first["runs"]["totalCount"], first["runs"]["nodes"].as_array().map_or(0, Vec::len));
+    println!(
+        "  job_00000 (every minute): totalCount {}, {} nodes",
+        first["runs"]["totalCount"],
+        first["runs"]["nodes"].as_array().map_or(0, Vec::len)
+    );
     client.warm(RUNS_Q, vars, 30).await;
     let (all, _) = client.sequential(RUNS_Q, vars, requests).await;
     let st = Stats::of(&all);
     println!("  all 200 jobs in turn: {st}");
-    rows.push(row("`runs` by job + FAILED, first 100, totalCount: p50 / p99", format!("{:.2} / {:.2} ms", st.p50, st.p99), "p99 < 10 ms", Some(st.p99 < 10.0)));
+    rows.push(row(
+        "`runs` by job + FAILED, first 100, totalCount: p50 / p99",
+        format!("{:.2} / {:.2} ms", st.p50, st.p99),
+        "p99 < 10 ms",
+        Some(st.p99 < 10.0),
+    ));
     // The busiest jobs (every minute: ~1,080 FAILED runs each over 30 days).
     let busy: Vec<usize> = (0..JOBS).filter(|i| period(*i) == MINUTE).collect();
     let busy_vars = |k: usize| json!({ "code": code(busy[k % busy.len()]) });
     let (samples, _) = client.sequential(RUNS_Q, busy_vars, requests / 3).await;
     let busy_st = Stats::of(&samples);
     println!("  the 12 every-minute jobs only: {busy_st}");
-    rows.push(row("  the same, every-minute jobs only (~1,080 FAILED each)", format!("{:.2} / {:.2} ms", busy_st.p50, busy_st.p99), "p99 < 10 ms", Some(busy_st.p99 < 10.0)));
+    rows.push(row(
+        "  the same, every-minute jobs only (~1,080 FAILED each)",
+        format!("{:.2} / {:.2} ms", busy_st.p50, busy_st.p99),
+        "p99 < 10 ms",
+        Some(busy_st.p99 < 10.0),
+    ));
 
     // (b) a 24-hour timeline of 60 jobs; the window slides back an hour per request.
     println!("\n(b) timeline(from, to: from + 24h, jobCodes: [60 codes]), {requests} sequential requests");
@@ -204,22 +262,36 @@ async fn run() -> Vec<Row> {
     };
     let first = client.check(TIMELINE_Q, window(0)).await;
     let rows_n = first["timeline"].as_array().map_or(0, Vec::len);
-    let runs_n: usize = first["timeline"].as_array().map_or(0, |a| a.iter().map(|r| r["runs"].as_array().map_or(0, Vec::len)).sum());
+    let runs_n: usize = first["timeline"].as_array().map_or(0, |a| {
+        a.iter()
+            .map(|r| r["runs"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
     println!("  last 24 h: {rows_n} jobs, {runs_n} runs in the response");
     client.warm(TIMELINE_Q, window, 10).await;
     timeline_breakdown(&store, &db, end, &codes).await;
     let (samples, bytes) = client.sequential(TIMELINE_Q, window, requests).await;
     let st = Stats::of(&samples);
-    println!("  {st}; response {:.0} KiB", bytes as f64 / 1024.0 / requests as f64);
+    println!(
+        "  {st}; response {:.0} KiB",
+        bytes as f64 / 1024.0 / requests as f64
+    );
     rows.push(row(
-        format!("24 h `timeline` for 60 jobs (~{runs_n} runs, {:.0} KiB): p50 / p99", bytes as f64 / 1024.0 / requests as f64),
+        format!(
+            "24 h `timeline` for 60 jobs (~{runs_n} runs, {:.0} KiB): p50 / p99",
+            bytes as f64 / 1024.0 / requests as f64
+        ),
         format!("{:.2} / {:.2} ms", st.p50, st.p99),
         "p99 < 50 ms",
         Some(st.p99 < 50.0),
     ));
 
     // The same request for 60 hourly jobs (1,440 runs): where a lighter view lands.
-    let hourly: Vec<String> = (0..JOBS).filter(|i| period(*i) == HOUR).take(60).map(code).collect();
+    let hourly: Vec<String> = (0..JOBS)
+        .filter(|i| period(*i) == HOUR)
+        .take(60)
+        .map(code)
+        .collect();
     let light = |k: usize| {
         let from = end - DAY - (k % 48) as i64 * HOUR;
         json!({ "from": iso(from), "to": iso(from + DAY), "codes": hourly })
@@ -227,21 +299,51 @@ async fn run() -> Vec<Row> {
     client.warm(TIMELINE_Q, light, 10).await;
     let (samples, bytes) = client.sequential(TIMELINE_Q, light, requests / 3).await;
     let st = Stats::of(&samples);
-    println!("  60 hourly jobs (1,440 runs): {st}; response {:.0} KiB", bytes as f64 / 1024.0 / (requests / 3) as f64);
-    rows.push(row("  the same for 60 hourly jobs (1,440 runs): p50 / p99", format!("{:.2} / {:.2} ms", st.p50, st.p99), "p99 < 50 ms", Some(st.p99 < 50.0)));
+    println!(
+        "  60 hourly jobs (1,440 runs): {st}; response {:.0} KiB",
+        bytes as f64 / 1024.0 / (requests / 3) as f64
+    );
+    rows.push(row(
+        "  the same for 60 hourly jobs (1,440 runs): p50 / p99",
+        format!("{:.2} / {:.2} ms", st.p50, st.p99),
+        "p99 < 50 ms",
+        Some(st.p99 < 50.0),
+    ));
 
     // (c) jobs grid, cached token, concurrent clients.
     println!("\n(c) {{ jobs(first: 50) {{ totalCount nodes {{ code lane nextRunAt }} }} }}: {clients} client tasks for {rps_secs} s");
     const JOBS_Q: &str = "{ jobs(first: 50) { totalCount nodes { code lane nextRunAt } } }";
     let first = client.check(JOBS_Q, json!({})).await;
-    println!("  totalCount {}, {} nodes", first["jobs"]["totalCount"], first["jobs"]["nodes"].as_array().map_or(0, Vec::len));
+    println!(
+        "  totalCount {}, {} nodes",
+        first["jobs"]["totalCount"],
+        first["jobs"]["nodes"].as_array().map_or(0, Vec::len)
+    );
     client.warm(JOBS_Q, |_| json!({}), 50).await;
-    let (rps, lat, errors) = client.load(JOBS_Q, clients, Duration::from_secs(rps_secs)).await;
+    let (rps, lat, errors) = client
+        .load(JOBS_Q, clients, Duration::from_secs(rps_secs))
+        .await;
     let st = Stats::of(&lat);
-    println!("  {rps:.0} requests/s, {} requests, {errors} failed; latency under load {st}", lat.len());
-    rows.push(row(format!("`jobs(first: 50)` with a cached token, {clients} loopback clients"), format!("{rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms)", st.p50, st.p99), "-", None));
+    println!(
+        "  {rps:.0} requests/s, {} requests, {errors} failed; latency under load {st}",
+        lat.len()
+    );
+    rows.push(row(
+        format!("`jobs(first: 50)` with a cached token, {clients} loopback clients"),
+        format!(
+            "{rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms)",
+            st.p50, st.p99
+        ),
+        "-",
+        None,
+    ));
     if errors > 0 {
-        rows.push(row("  failed requests during (c)", errors.to_string(), "0", Some(false)));
+        rows.push(row(
+            "  failed requests during (c)",
+            errors.to_string(),
+            "0",
+            Some(false),
+        ));
     }
 
     store.close().await;
@@ -252,7 +354,9 @@ async fn run() -> Vec<Row> {
 /// connection, then `store::runs::timeline` (Any driver, row decoding).
 async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes: &[String]) {
     let from = end - DAY;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
     let marks = vec!["?"; codes.len()].join(", ");
     let sql = format!(
         "SELECT id, job_code, lane, status, trigger_kind, attempt, retry_of, priority, scheduled_at, queued_at, \
@@ -263,26 +367,41 @@ async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes
     let mut n = 0;
     for _ in 0..20 {
         let t = Instant::now();
-        let mut q = sqlx::query(&sql).bind(from - DAY).bind(end).bind(end).bind(from);
+        let mut q = sqlx::query(&sql)
+            .bind(from - DAY)
+            .bind(end)
+            .bind(end)
+            .bind(from);
         for c in codes {
             q = q.bind(c);
         }
         n = q.fetch_all(&mut conn).await.unwrap().len();
         raw.push(t.elapsed());
     }
-    println!("  SQL alone (sqlite driver, all columns): {n} rows, {}", Stats::of(&raw));
+    println!(
+        "  SQL alone (sqlite driver, all columns): {n} rows, {}",
+        Stats::of(&raw)
+    );
     let mut st = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        n = cronkeeper::store::runs::timeline(store, from, end, Some(codes), end).await.unwrap().len();
+        n = cronkeeper::store::runs::timeline(store, from, end, Some(codes), end)
+            .await
+            .unwrap()
+            .len();
         st.push(t.elapsed());
     }
-    println!("  store::runs::timeline (Any driver, decoded Runs): {n} runs, {}", Stats::of(&st));
+    println!(
+        "  store::runs::timeline (Any driver, decoded Runs): {n} runs, {}",
+        Stats::of(&st)
+    );
     conn.close().await.unwrap();
 }
 
 fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 // ---------------------------------------------------------------------------
@@ -311,8 +430,12 @@ async fn seed_runs(db: &std::path::Path, n: usize, end: i64) -> usize {
         fires.drain(..fires.len() - n);
     }
 
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    conn.execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -200000;").await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    conn.execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -200000;")
+        .await
+        .unwrap();
     let indexes: Vec<(String, String)> = sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL")
         .fetch_all(&mut conn)
         .await
@@ -322,7 +445,9 @@ async fn seed_runs(db: &std::path::Path, n: usize, end: i64) -> usize {
         .collect();
     let mut tx = conn.begin().await.unwrap();
     for (name, _) in &indexes {
-        tx.execute(format!("DROP INDEX {name}").as_str()).await.unwrap();
+        tx.execute(format!("DROP INDEX {name}").as_str())
+            .await
+            .unwrap();
     }
     let mut rng = StdRng::seed_from_u64(3);
     let mut sql = String::with_capacity(1 << 20);
@@ -384,11 +509,23 @@ async fn seed_runs(db: &std::path::Path, n: usize, end: i64) -> usize {
     // The scheduler's fire cursors, so `nextRunAt` reads them as in service.
     for i in 0..JOBS {
         let next = end + period(i);
-        sqlx::query("UPDATE jobs SET last_fire_at = ?, next_fire_at = ? WHERE code = ?").bind(end).bind(next).bind(code(i)).execute(&mut *tx).await.unwrap();
+        sqlx::query("UPDATE jobs SET last_fire_at = ?, next_fire_at = ? WHERE code = ?")
+            .bind(end)
+            .bind(next)
+            .bind(code(i))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
-    println!("  rebuilt {} runs indexes in {:.1} s", indexes.len(), t.elapsed().as_secs_f64());
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
+    println!(
+        "  rebuilt {} runs indexes in {:.1} s",
+        indexes.len(),
+        t.elapsed().as_secs_f64()
+    );
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
     conn.close().await.unwrap();
     fires.len()
 }
@@ -396,7 +533,9 @@ async fn seed_runs(db: &std::path::Path, n: usize, end: i64) -> usize {
 /// `EXPLAIN QUERY PLAN` of the SQL `store::runs::{list, count, timeline}`
 /// send for (a) and (b) (same text as store/runs.rs builds it).
 async fn print_plans(db: &std::path::Path, end: i64) {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
     let codes = timeline_jobs();
     let marks = vec!["?"; codes.len()].join(", ");
     let list = "SELECT id FROM runs WHERE job_code = ? AND status IN (?) ORDER BY scheduled_at DESC, id DESC LIMIT 100 OFFSET 0".to_string();
@@ -408,7 +547,11 @@ async fn print_plans(db: &std::path::Path, end: i64) {
     println!("\nquery plans (EXPLAIN QUERY PLAN, no ANALYZE statistics, as the service runs):");
     for (name, sql, binds) in [
         ("runs list", list, vec![json!("job_00000"), json!("FAILED")]),
-        ("runs count", count, vec![json!("job_00000"), json!("FAILED")]),
+        (
+            "runs count",
+            count,
+            vec![json!("job_00000"), json!("FAILED")],
+        ),
         ("timeline", timeline, {
             let from = end - DAY;
             let mut b = vec![json!(from - DAY), json!(end), json!(end), json!(from)];
@@ -480,12 +623,21 @@ impl Gql {
     }
 
     /// `n` requests one after the other; latencies and total bytes received.
-    async fn sequential(&self, query: &str, vars: impl Fn(usize) -> Value, n: usize) -> (Vec<Duration>, usize) {
+    async fn sequential(
+        &self,
+        query: &str,
+        vars: impl Fn(usize) -> Value,
+        n: usize,
+    ) -> (Vec<Duration>, usize) {
         let mut samples = Vec::with_capacity(n);
         let mut bytes = 0;
         for k in 0..n {
             let (took, body) = self.post(Self::body(query, vars(k))).await;
-            assert!(!contains(&body, b"\"errors\""), "GraphQL errors: {}", String::from_utf8_lossy(&body));
+            assert!(
+                !contains(&body, b"\"errors\""),
+                "GraphQL errors: {}",
+                String::from_utf8_lossy(&body)
+            );
             bytes += body.len();
             samples.push(took);
         }
@@ -501,7 +653,8 @@ impl Gql {
         let t = Instant::now();
         let tasks: Vec<_> = (0..clients)
             .map(|_| {
-                let (me, body, stop, errors) = (self.clone(), body.clone(), stop.clone(), errors.clone());
+                let (me, body, stop, errors) =
+                    (self.clone(), body.clone(), stop.clone(), errors.clone());
                 tokio::spawn(async move {
                     let mut lat = Vec::new();
                     while !stop.load(Ordering::Relaxed) {
@@ -522,7 +675,11 @@ impl Gql {
             all.extend(task.await.unwrap());
         }
         let elapsed = t.elapsed();
-        (all.len() as f64 / elapsed.as_secs_f64(), all, errors.load(Ordering::Relaxed))
+        (
+            all.len() as f64 / elapsed.as_secs_f64(),
+            all,
+            errors.load(Ordering::Relaxed),
+        )
     }
 }
 
