@@ -238,6 +238,7 @@ impl RunsQuery {
     }
 
     /// Runs overlapping `[from, to)`, grouped by job, for the timeline view (at most 31 days).
+    /// `output` is null here (it can be 64 KiB a run); fetch `run(id)` for it.
     #[graphql(complexity = "1 + 100 * child_complexity")]
     async fn timeline(
         &self,
