@@ -28,6 +28,8 @@ use plan::{plan, Older, ON_TIME_MS};
 
 /// Most fire times listed for one job in one tick; older ones are counted.
 const RECENT_LIMIT: usize = 10_000;
+/// How often stale queued runs are looked for.
+const EXPIRY_EVERY_MS: i64 = 10_000;
 /// Most older fire times counted one by one; beyond this the count saturates.
 const OLDER_LIMIT: usize = 100_000;
 
@@ -52,6 +54,8 @@ pub struct Scheduler {
     /// Epoch ms of the last completed tick, for readiness and lag metrics.
     last_tick: Arc<AtomicI64>,
     on_tick: Option<TickHook>,
+    /// When stale queued runs were last expired.
+    last_expiry: EpochMs,
     /// The scheduler lease; `None` schedules unconditionally (tests, one-off use).
     leader: Option<Leader>,
 }
@@ -71,6 +75,7 @@ impl Scheduler {
             cache: JobCache::default(),
             last_tick: Arc::new(AtomicI64::new(0)),
             on_tick: None,
+            last_expiry: 0,
             leader: None,
         }
     }
@@ -135,7 +140,12 @@ impl Scheduler {
         if report.promoted > 0 {
             self.wakeups.wake_all();
         }
-        report.expired = store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, now).await?;
+        // Deadlines are minutes long: checking every ten seconds is precise
+        // enough, and keeps the per-QUEUED-run lookups out of most ticks.
+        if now - self.last_expiry >= EXPIRY_EVERY_MS {
+            self.last_expiry = now;
+            report.expired = store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, now).await?;
+        }
         self.cache.refresh(&self.store, self.default_tz).await?;
         for i in 0..self.cache.entries.len() {
             let entry = &self.cache.entries[i];
