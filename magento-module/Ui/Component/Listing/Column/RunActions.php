@@ -3,47 +3,21 @@ declare(strict_types=1);
 
 namespace Cronkeeper\Scheduler\Ui\Component\Listing\Column;
 
-use Magento\Framework\UrlInterface;
-use Magento\Framework\View\Element\UiComponent\ContextInterface;
-use Magento\Framework\View\Element\UiComponentFactory;
-use Magento\Ui\Component\Listing\Columns\Column;
-
 /**
  * Row actions of the Runs grid: open the run (output, error, attempts).
  */
-class RunActions extends Column
+class RunActions extends RowActions
 {
-    /**
-     * @param array<string, mixed> $components
-     * @param array<string, mixed> $data
-     */
-    public function __construct(
-        ContextInterface $context,
-        UiComponentFactory $uiComponentFactory,
-        private readonly UrlInterface $urlBuilder,
-        array $components = [],
-        array $data = []
-    ) {
-        parent::__construct($context, $uiComponentFactory, $components, $data);
-    }
-
-    /**
-     * @param array<string, mixed> $dataSource
-     * @return array<string, mixed>
-     */
-    public function prepareDataSource(array $dataSource)
+    protected function actionsFor(array $item): ?array
     {
-        foreach ($dataSource['data']['items'] ?? [] as $i => $item) {
-            if (!isset($item['id'])) {
-                continue;
-            }
-            $dataSource['data']['items'][$i][$this->getData('name')] = [
-                'view' => [
-                    'href' => $this->urlBuilder->getUrl('cronkeeper/run/view', ['id' => $item['id']]),
-                    'label' => __('View'),
-                ],
-            ];
+        if (!isset($item['id'])) {
+            return null;
         }
-        return $dataSource;
+        return [
+            'view' => [
+                'href' => $this->urlBuilder->getUrl('cronkeeper/run/view', ['id' => $item['id']]),
+                'label' => __('View'),
+            ],
+        ];
     }
 }
