@@ -26,6 +26,9 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct JobCache {
     pub entries: Vec<Entry>,
+    /// The shortest starting deadline of any job, paused ones included (their
+    /// queued runs expire too): no queued run younger than this can be stale.
+    pub min_deadline_ms: Option<i64>,
     /// `store::jobs::version` when last loaded.
     version: Option<i64>,
 }
@@ -38,6 +41,7 @@ impl JobCache {
             return Ok(false);
         }
         let jobs = store::jobs::all(store).await?;
+        self.min_deadline_ms = jobs.iter().map(deadline_ms).min();
         let cursors: std::collections::HashMap<_, _> = store::jobs::cursors(store).await?.into_iter().collect();
         self.entries = jobs
             .iter()
@@ -48,6 +52,10 @@ impl JobCache {
     }
 }
 
+
+fn deadline_ms(job: &Job) -> i64 {
+    job.starting_deadline.map(|d| d.as_millis() as i64).unwrap_or(DEFAULT_STARTING_DEADLINE_MS)
+}
 
 /// Paused jobs and jobs still waiting for a schedule are not in the cache.
 fn entry(job: &Job, default_tz: Tz, cursor: Option<store::jobs::FireCursor>) -> Option<Entry> {
@@ -69,7 +77,7 @@ fn entry(job: &Job, default_tz: Tz, cursor: Option<store::jobs::FireCursor>) -> 
         schedule,
         tz,
         misfire: job.misfire,
-        deadline_ms: job.starting_deadline.map(|d| d.as_millis() as i64).unwrap_or(DEFAULT_STARTING_DEADLINE_MS),
+        deadline_ms: deadline_ms(job),
         last_fire: cursor.and_then(|c| c.last_fire_at),
         next_fire: cursor.and_then(|c| c.next_fire_at),
     })

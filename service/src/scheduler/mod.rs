@@ -144,7 +144,9 @@ impl Scheduler {
         // enough, and keeps the per-QUEUED-run lookups out of most ticks.
         if now - self.last_expiry >= EXPIRY_EVERY_MS {
             self.last_expiry = now;
-            report.expired = store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, now).await?;
+            let min_deadline = self.cache.min_deadline_ms.unwrap_or(0);
+            report.expired =
+                store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, min_deadline, now).await?;
         }
         self.cache.refresh(&self.store, self.default_tz).await?;
         for i in 0..self.cache.entries.len() {

@@ -168,6 +168,29 @@ async fn scheduled_runs_that_wait_past_their_deadline_expire_but_manual_runs_do_
     assert_eq!(runs::require(&store, manual).await.unwrap().status, RunStatus::Queued);
 }
 
+#[tokio::test]
+async fn the_expiry_bound_is_the_shortest_deadline_of_all_jobs_paused_ones_included() {
+    // Job "j" has a 10-minute deadline; a paused job with a 2-minute one must
+    // still see its waiting run expire: the bound that keeps the expiry pass
+    // cheap must not hide it.
+    let (mut s, clock, store, _d) = setup("0 0 1 1 *", MisfirePolicy::RunOnce).await;
+    let mut quick = Job::new("quick", LaneName::parse("default").unwrap(), Some("* * * * *".into()), Executor::Command { argv: vec!["true".into()], env: vec![], working_dir: None });
+    quick.starting_deadline = Some(std::time::Duration::from_secs(120));
+    quick.paused = true;
+    jobs::save(&store, &quick, T0).await.unwrap();
+    let mut waiting = runs::NewRun::manual("quick", "default", RunStatus::Queued, T0);
+    waiting.trigger = Trigger::Schedule;
+    waiting.fire_key = Some(T0);
+    let id = runs::insert(&store, &waiting, T0).await.unwrap().unwrap();
+    s.tick().await.unwrap();
+    clock.set(T0 + 90_000);
+    s.tick().await.unwrap();
+    assert_eq!(runs::require(&store, id).await.unwrap().status, RunStatus::Queued, "not yet past 2 minutes");
+    clock.set(T0 + 3 * MIN);
+    assert_eq!(s.tick().await.unwrap().expired, 1);
+    assert_eq!(runs::require(&store, id).await.unwrap().status, RunStatus::Missed);
+}
+
 /// Two schedulers on one store, each with its own lease holder, on one clock.
 async fn two_leaders() -> (Scheduler, Scheduler, Arc<ManualClock>, Store, tempfile::TempDir) {
     let (s, clock, store, dir) = setup("* * * * *", MisfirePolicy::RunOnce).await;

@@ -615,16 +615,18 @@ pub async fn insert_retry(store: &Store, failed: &Run, delay_ms: i64, now: Epoch
 /// pending jobs), so a lane that was saturated or drained for a while does not
 /// work through a pile of stale fire times afterwards. Manual runs and retries
 /// never expire: someone asked for them.
-pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, now: EpochMs) -> Result<u64> {
+pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, min_deadline_ms: i64, now: EpochMs) -> Result<u64> {
     let sql = store.sql(
         "UPDATE runs SET status = 'MISSED', finished_at = ?, missed_count = 1, \
          error = 'waited in its lane longer than its starting deadline' \
          WHERE status = 'QUEUED' AND trigger_kind IN ('schedule', 'catch_up') AND scheduled_at < ? \
          AND scheduled_at < ? - COALESCE((SELECT starting_deadline_ms FROM jobs WHERE jobs.code = runs.job_code), ?)",
     );
-    // Nothing younger than a minute is ever stale (the misfire plan's on-time
-    // window): that bound lets most rows skip the per-row deadline lookup.
-    let young = now - 60_000;
+    // No run younger than the shortest deadline of any job (the caller knows
+    // it), nor than a minute (the misfire plan's on-time window), can be
+    // stale: that bound is a range on the `runs_queued_time` index, so only
+    // the candidates get the per-row deadline lookup.
+    let young = now - min_deadline_ms.max(60_000);
     Ok(sqlx::query(&sql).bind(now).bind(young).bind(now).bind(default_deadline_ms).execute(store.writer()).await?.rows_affected())
 }
 

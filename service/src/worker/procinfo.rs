@@ -29,11 +29,17 @@ impl ProcStat {
 
 /// Parses one `/proc/<pid>/stat` line.
 ///
-/// Field 2 (`comm`) is in parentheses and may itself contain spaces and
-/// parentheses (a process can name itself `a) b (c`), so the remaining fields are
-/// split only after the *last* `)`.
+/// Field 2 (`comm`) is in parentheses and may itself contain spaces,
+/// parentheses and bytes that are not UTF-8 (a process can name itself
+/// `a) b (c`), so the remaining fields, plain ASCII, are split only after the
+/// *last* `)`.
 pub fn parse_stat(line: &str) -> Option<ProcStat> {
-    let rest = &line[line.rfind(')')? + 1..];
+    parse_stat_bytes(line.as_bytes())
+}
+
+fn parse_stat_bytes(line: &[u8]) -> Option<ProcStat> {
+    let close = line.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(&line[close + 1..]).ok()?;
     let mut fields = rest.split_ascii_whitespace();
     // `fields` starts at field 3 (state); field n is at index n - 3.
     let state = fields.next()?.chars().next()?;
@@ -48,7 +54,35 @@ pub fn proc_stat(pid: i32) -> Option<ProcStat> {
     if pid <= 0 {
         return None;
     }
-    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    let mut buf = [0u8; STAT_BUF];
+    read_stat(pid, &mut buf)
+}
+
+/// A stat line is about 300 bytes; `comm` is at most 64.
+const STAT_BUF: usize = 1024;
+
+/// One `open` + `read` into the caller's buffer: [`group_members`] does this
+/// for every process on the machine after every run, so no allocation here.
+fn read_stat(pid: i32, buf: &mut [u8; STAT_BUF]) -> Option<ProcStat> {
+    use std::io::Read as _;
+    let mut path = [0u8; 32];
+    let path = {
+        use std::io::Write as _;
+        let mut cursor = std::io::Cursor::new(&mut path[..]);
+        write!(cursor, "/proc/{pid}/stat").ok()?;
+        let len = cursor.position() as usize;
+        std::str::from_utf8(&path[..len]).ok()?
+    };
+    let mut file = fs::File::open(path).ok()?;
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(_) => return None,
+        }
+    }
+    parse_stat_bytes(&buf[..len])
 }
 
 /// The start time of `pid` in clock ticks since boot (`/proc/<pid>/stat` field 22).
@@ -67,8 +101,9 @@ pub fn is_alive(pid: i32, start_ticks: u64) -> bool {
 /// our own unreaped leader is deliberately kept a zombie until the group is gone.
 pub fn group_members(pgid: i32) -> Vec<i32> {
     let Ok(dir) = fs::read_dir("/proc") else { return Vec::new() };
+    let mut buf = [0u8; STAT_BUF];
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| matches!(proc_stat(pid), Some(s) if s.pgrp == pgid && !s.is_dead()))
+        .filter(|&pid| matches!(read_stat(pid, &mut buf), Some(s) if s.pgrp == pgid && !s.is_dead()))
         .collect()
 }
 
@@ -87,6 +122,23 @@ mod tests {
         let line = "4242 (a) b (c) R) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
         let s = parse_stat(line).unwrap();
         assert_eq!(s, ProcStat { state: 'S', pgrp: 4242, start_ticks: 987654 });
+    }
+
+    #[test]
+    fn a_comm_that_is_not_utf8_still_parses() {
+        let line = b"77 (bad\xff\xfe name) R 1 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 4242 1000 10";
+        assert_eq!(parse_stat_bytes(line), Some(ProcStat { state: 'R', pgrp: 77, start_ticks: 4242 }));
+    }
+
+    #[test]
+    fn group_members_finds_a_child_in_its_own_group() {
+        use std::os::unix::process::CommandExt as _;
+        let mut child = std::process::Command::new("sleep").arg("5").process_group(0).spawn().unwrap();
+        let pid = child.id() as i32;
+        assert_eq!(group_members(pid), vec![pid]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(group_members(pid).is_empty());
     }
 
     #[test]
