@@ -351,7 +351,8 @@ async fn run() -> Vec<Row> {
 }
 
 /// Where a timeline request's time goes: the SQL alone on a plain SQLite
-/// connection, then `store::runs::timeline` (Any driver, row decoding).
+/// connection, then `store::timeline::timeline` (lean columns, native SQLite
+/// driver, decoded into `Run`s).
 async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes: &[String]) {
     let from = end - DAY;
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
@@ -385,14 +386,14 @@ async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes
     let mut st = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        n = cronkeeper::store::runs::timeline(store, from, end, Some(codes), end)
+        n = cronkeeper::store::timeline::timeline(store, from, end, Some(codes), end, Default::default())
             .await
             .unwrap()
             .len();
         st.push(t.elapsed());
     }
     println!(
-        "  store::runs::timeline (Any driver, decoded Runs): {n} runs, {}",
+        "  store::timeline::timeline (lean columns, decoded Runs): {n} runs, {}",
         Stats::of(&st)
     );
     conn.close().await.unwrap();

@@ -16,12 +16,14 @@ mod query;
 mod rows;
 pub mod runs;
 pub mod settings;
+pub mod timeline;
 
 use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use query::{Direction, Page};
@@ -52,6 +54,10 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     write: AnyPool,
     read: AnyPool,
+    /// SQLite only: readers through the native driver, for the read paths
+    /// that move thousands of rows (`timeline`), where `Any`'s per-column
+    /// conversion is most of the cost.
+    sqlite_read: Option<SqlitePool>,
     backend: Backend,
 }
 
@@ -69,9 +75,15 @@ impl Store {
         match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url)?;
+                sqlite_without_memory_statistics();
                 let write = sqlite_pool(&url, 1).await?;
                 let read = sqlite_pool(&url, 4).await?;
-                Ok(Store { write, read, backend })
+                let sqlite_read = SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(url.parse::<SqliteConnectOptions>()?.busy_timeout(Duration::from_secs(10)))
+                    .await?;
+                Ok(Store { write, read, sqlite_read: Some(sqlite_read), backend })
             }
             _ => {
                 let url = url.replacen("mariadb://", "mysql://", 1);
@@ -94,7 +106,7 @@ impl Store {
                     })
                     .connect(&url)
                     .await?;
-                Ok(Store { write: pool.clone(), read: pool, backend })
+                Ok(Store { write: pool.clone(), read: pool, sqlite_read: None, backend })
             }
         }
     }
@@ -120,6 +132,9 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        if let Some(pool) = &self.sqlite_read {
+            pool.close().await;
+        }
     }
 
     pub(crate) fn writer(&self) -> &AnyPool {
@@ -128,6 +143,10 @@ impl Store {
 
     pub(crate) fn reader(&self) -> &AnyPool {
         &self.read
+    }
+
+    pub(crate) fn sqlite_reader(&self) -> Option<&SqlitePool> {
+        self.sqlite_read.as_ref()
     }
 
     /// Rewrites `?` placeholders as `$1, $2, ...` for PostgreSQL.
@@ -218,6 +237,25 @@ fn sqlite_url(url: &str) -> Result<String> {
     } else {
         Ok(format!("{url}?mode=rwc"))
     }
+}
+
+/// Turns off SQLite's memory statistics, once per process, before the first
+/// connection (SQLite accepts it only before it initialises). With them on
+/// (the bundled build's default) every allocation takes a global mutex, and
+/// sqlx copies each column value on its worker thread and frees it on a tokio
+/// thread: the two threads hand that lock back and forth on every value
+/// (~20% of a large read in a profile). cronkeeper never reads the statistics.
+fn sqlite_without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: a plain configuration call with an int argument; it fails
+        // harmlessly (SQLITE_MISUSE) if SQLite was already initialised, e.g.
+        // by another library in the same process.
+        let rc = unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int) };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was already initialised; memory statistics stay on");
+        }
+    });
 }
 
 async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {

@@ -247,25 +247,6 @@ pub async fn count(store: &Store, filter: &RunFilter) -> Result<i64> {
     Ok(bind(sqlx::query(&sql), &w.binds).fetch_one(store.reader()).await?.try_get::<i64, _>("n")?)
 }
 
-/// Runs that overlap `[from, to)`, for the timeline. Runs longer than a day
-/// that started before the window are cut off: the timeline is for operations,
-/// and the index on `scheduled_at` keeps this query cheap.
-pub async fn timeline(store: &Store, from: EpochMs, to: EpochMs, codes: Option<&[String]>, now: EpochMs) -> Result<Vec<Run>> {
-    let mut w = Where::default();
-    w.and("scheduled_at >= ?", [Value::from(from - 86_400_000)]);
-    w.and("scheduled_at < ?", [Value::from(to)]);
-    w.and("COALESCE(finished_at, ?) >= ?", [Value::from(now), Value::from(from)]);
-    if let Some(codes) = codes {
-        w.and_in("job_code", codes);
-    }
-    // Output is left out: it can be 64 KiB a run and the timeline never shows it.
-    let columns = RUN_COLUMNS.replace("output,", "NULL AS output,");
-    let sql = format!("SELECT {columns} FROM runs{} ORDER BY job_code, scheduled_at LIMIT 50000", w.sql());
-    let sql = store.sql(&sql);
-    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
-    found.iter().map(rows::run).collect()
-}
-
 /// Moves PENDING runs whose time has come into their lane's queue.
 pub async fn promote_due(store: &Store, now: EpochMs) -> Result<u64> {
     let sql = store.sql("UPDATE runs SET status = 'QUEUED', queued_at = ? WHERE status = 'PENDING' AND scheduled_at <= ?");

@@ -14,6 +14,7 @@ use crate::api::connection::{connection, page};
 use crate::api::errors::{ApiError, IntoGql};
 use crate::domain::{Run, RunId, RunStatus, Trigger};
 use crate::store::runs::{RunFilter, RunSort};
+use crate::store::timeline::TimelineDetail;
 use crate::store::Direction;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -254,12 +255,17 @@ impl RunsQuery {
             return Err(ApiError::bad_input("to", format!("the window may span at most {MAX_TIMELINE_DAYS} days"))).gql();
         }
         let st = state(ctx);
-        let runs = crate::store::runs::timeline(
+        // Only read the text columns when the request selects them: a timeline
+        // is thousands of rows, and most views draw blocks from times and status.
+        let asked = ctx.look_ahead().field("runs");
+        let detail = TimelineDetail { error_and_worker: asked.field("error").exists() || asked.field("worker").exists() };
+        let runs = crate::store::timeline::timeline(
             &st.store,
             from.timestamp_millis(),
             to.timestamp_millis(),
             job_codes.as_deref(),
             st.clock.now_ms(),
+            detail,
         )
         .await
         .gql()?;
