@@ -17,7 +17,7 @@ use Cronkeeper\Scheduler\Model\Lock\MutexInterface;
  */
 final class SendHandler
 {
-    public const LOCK_NAME = 'cronkeeper_sales_email';
+    public const LOCK_NAME = 'ck_sales_email';
 
     public function __construct(
         private readonly EmailGatewayInterface $gateway,

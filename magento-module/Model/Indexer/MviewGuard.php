@@ -22,11 +22,11 @@ final class MviewGuard
     }
 
     /**
-     * Short enough for MySQL's 64-character GET_LOCK names even with Magento's lock prefix.
+     * At most 39 characters, so MySQL's 64-character GET_LOCK limit leaves room for Magento's lock prefix.
      */
     public static function lockName(string $indexerId): string
     {
-        return 'cronkeeper_idx_' . (strlen($indexerId) <= 40 ? $indexerId : md5($indexerId));
+        return 'ck_idx_' . (strlen($indexerId) <= 32 ? $indexerId : md5($indexerId));
     }
 
     /**

@@ -6,8 +6,13 @@ namespace Cronkeeper\Scheduler\Model\Lock;
 use Magento\Framework\Lock\LockManagerInterface;
 
 /**
- * MutexInterface over Magento\Framework\Lock\LockManagerInterface (the backend env.php configures: database,
- * zookeeper, cache or file).
+ * MutexInterface over a Magento\Framework\Lock\LockManagerInterface.
+ *
+ * etc/di.xml gives it its own, unshared Magento\Framework\Lock\Backend\Database rather than the shared lock
+ * manager: that backend allows one lock per instance ("Current connection is already holding lock for …,
+ * only single lock allowed"), and Magento's cron holds the shared one (its cron group lock) while it runs
+ * the sales_send_*_emails sweep we lock around. MySQL 8 and MariaDB 10.6, which 2.4.7 requires, hold
+ * several named locks per connection, so a second instance is safe.
  */
 class LockManagerMutex implements MutexInterface
 {
