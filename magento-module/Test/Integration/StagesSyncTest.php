@@ -17,17 +17,20 @@ use PHPUnit\Framework\TestCase;
 /**
  * Stages 2 and 3 as cronkeeper:sync sends them, against the real binary: Magento 2.4.7's own crontab files
  * collected, the sweep schedule applied and the indexer jobs split exactly as SyncPlan does, pushed with
- * syncMagentoJobs, then read back. Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
+ * syncMagentoJobs, read back, and one per-indexer job run. magento.root is a directory whose bin/magento
+ * only records how it was called (there is no Magento here): that checks the argv and working directory the
+ * service runs, not the command itself. Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
  */
 class StagesSyncTest extends TestCase
 {
     private const SECRET = 'stages-integration-secret-0123456789-abcdefghij';
-    private const MAGENTO_ROOT = '/var/www/magento';
+    private const RUN = 'query ($id: ID!) { run(id: $id) { status exitCode output error } }';
     private const JOB = 'query ($code: String!) { job(code: $code) { code group lane schedule concurrencyPolicy source
         executor { __typename ... on CommandExecutor { argv workingDir } } } }';
 
     private static ?CronkeeperService $service = null;
     private static ?string $startError = null;
+    private static string $magentoRoot = '';
 
     public static function setUpBeforeClass(): void
     {
@@ -35,8 +38,17 @@ class StagesSyncTest extends TestCase
         if ($bin === '') {
             return;
         }
+        self::$magentoRoot = sys_get_temp_dir() . '/ck-magento-' . bin2hex(random_bytes(4));
+        mkdir(self::$magentoRoot . '/bin', 0700, true);
+        file_put_contents(
+            self::$magentoRoot . '/bin/magento',
+            "<?php\nfile_put_contents(__DIR__ . '/../calls.log', getcwd() . ' ' . implode(' ', array_slice(\$argv, 1)) . \"\\n\", FILE_APPEND);\n"
+        );
         try {
-            self::$service = new CronkeeperService($bin, self::SECRET, ['CRONKEEPER_MAGENTO_ROOT' => self::MAGENTO_ROOT]);
+            self::$service = new CronkeeperService($bin, self::SECRET, [
+                'CRONKEEPER_MAGENTO_ROOT' => self::$magentoRoot,
+                'CRONKEEPER_MAGENTO_PHP' => PHP_BINARY,
+            ]);
         } catch (\RuntimeException $e) {
             self::$startError = $e->getMessage();
         }
@@ -46,6 +58,9 @@ class StagesSyncTest extends TestCase
     {
         self::$service?->stop();
         self::$service = null;
+        if (self::$magentoRoot !== '' && is_dir(self::$magentoRoot)) {
+            exec('rm -rf ' . escapeshellarg(self::$magentoRoot));
+        }
     }
 
     protected function setUp(): void
@@ -99,8 +114,8 @@ class StagesSyncTest extends TestCase
         $update = $this->job('indexer_update_all_views.catalog_product_price');
         self::assertSame(['index', 'critical', '* * * * *', 'FORBID', 'MAGENTO'], [$update['group'], $update['lane'], $update['schedule'], $update['concurrencyPolicy'], $update['source']]);
         self::assertSame('CommandExecutor', $update['executor']['__typename']);
-        self::assertSame([self::MAGENTO_ROOT . '/bin/magento', 'cronkeeper:indexer:update', 'catalog_product_price'], array_slice($update['executor']['argv'], 1));
-        self::assertSame(self::MAGENTO_ROOT, $update['executor']['workingDir']);
+        self::assertSame([self::$magentoRoot . '/bin/magento', 'cronkeeper:indexer:update', 'catalog_product_price'], array_slice($update['executor']['argv'], 1));
+        self::assertSame(self::$magentoRoot, $update['executor']['workingDir']);
 
         $reindex = $this->job('indexer_reindex_all_invalid.acme_report');
         self::assertSame(['critical', 'FORBID'], [$reindex['lane'], $reindex['concurrencyPolicy']]);
@@ -123,5 +138,18 @@ class StagesSyncTest extends TestCase
 
         $again = $this->call(Queries::SYNC_MAGENTO_JOBS, ['input' => $inputs])['syncMagentoJobs'];
         self::assertSame([0, 0, count($inputs), 0], [$again['created'], $again['updated'], $again['unchanged'], $again['removed']]);
+
+        $run = $this->call('mutation ($code: String!) { runJobNow(code: $code) { id } }', ['code' => 'indexer_update_all_views.catalog_product_price'])['runJobNow'];
+        $deadline = microtime(true) + 20;
+        do {
+            usleep(200_000);
+            $state = $this->call(self::RUN, ['id' => $run['id']])['run'];
+        } while (!in_array($state['status'], ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'INTERRUPTED'], true) && microtime(true) < $deadline);
+        self::assertSame(['SUCCEEDED', 0], [$state['status'], $state['exitCode']], json_encode($state));
+        self::assertSame(
+            realpath(self::$magentoRoot) . " cronkeeper:indexer:update catalog_product_price\n",
+            (string)@file_get_contents(self::$magentoRoot . '/calls.log'),
+            'the service ran <php> <root>/bin/magento cronkeeper:indexer:update <id> in magento.root'
+        );
     }
 }
