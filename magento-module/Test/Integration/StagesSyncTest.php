@@ -5,6 +5,7 @@ namespace Cronkeeper\Scheduler\Test\Integration;
 
 use Cronkeeper\Scheduler\Model\Email\SweeperSchedule;
 use Cronkeeper\Scheduler\Model\GraphQl\Client;
+use Cronkeeper\Scheduler\Model\GraphQl\Exception\BadUserInputException;
 use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
 use Cronkeeper\Scheduler\Model\Indexer\JobExpander;
@@ -151,5 +152,19 @@ class StagesSyncTest extends TestCase
             (string)@file_get_contents(self::$magentoRoot . '/calls.log'),
             'the service ran <php> <root>/bin/magento cronkeeper:indexer:update <id> in magento.root'
         );
+    }
+
+    public function testABlankCommandArgumentIsRefusedNamingTheJobAndNothingChanges(): void
+    {
+        $good = ['code' => 'acme_nightly', 'group' => 'default', 'schedule' => '0 3 * * *', 'instance' => 'Acme\\Cron', 'method' => 'execute'];
+        $bad = ['code' => 'indexer_update_all_views.acme', 'group' => 'index', 'schedule' => '* * * * *', 'instance' => 'Magento\\Indexer\\Cron\\UpdateMview', 'method' => 'execute', 'command' => ['cronkeeper:indexer:update', ' ']];
+        try {
+            $this->call(Queries::SYNC_MAGENTO_JOBS, ['input' => [$good, $bad]]);
+            self::fail('a blank argument was accepted');
+        } catch (BadUserInputException $e) {
+            self::assertSame('input[1].command', $e->getField(), $e->getMessage());
+            self::assertStringContainsString('blank', $e->getMessage());
+        }
+        self::assertNull($this->call(self::JOB, ['code' => 'acme_nightly'])['job'], 'the whole sync is refused');
     }
 }
