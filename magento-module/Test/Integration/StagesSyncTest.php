@@ -3,12 +3,11 @@ declare(strict_types=1);
 
 namespace Cronkeeper\Scheduler\Test\Integration;
 
-use Cronkeeper\Scheduler\Model\Email\SweeperSchedule;
 use Cronkeeper\Scheduler\Model\GraphQl\Client;
 use Cronkeeper\Scheduler\Model\GraphQl\Exception\BadUserInputException;
 use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
-use Cronkeeper\Scheduler\Model\Indexer\JobExpander;
+use Cronkeeper\Scheduler\Model\Stages\StagePlan;
 use Cronkeeper\Scheduler\Model\Sync\MagentoJobCollector;
 use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
 use Cronkeeper\Scheduler\Test\Support\ReferenceCrontab;
@@ -17,7 +16,7 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * Stages 2 and 3 as cronkeeper:sync sends them, against the real binary: Magento 2.4.7's own crontab files
- * collected, the sweep schedule applied and the indexer jobs split exactly as SyncPlan does, pushed with
+ * collected, the sweep schedule applied and the indexer jobs split by StagePlan as cronkeeper:sync does, pushed with
  * syncMagentoJobs, read back, and one per-indexer job run. magento.root is a directory whose bin/magento
  * only records how it was called (there is no Magento here): that checks the argv and working directory the
  * service runs, not the command itself. Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
@@ -105,9 +104,8 @@ class StagesSyncTest extends TestCase
     public function testTheSyncedMagentoCrontabHasPerIndexerCommandJobsAndCriticalLanes(): void
     {
         $inputs = (new MagentoJobCollector())->collect(ReferenceCrontab::jobs(), static fn (string $path): ?string => null);
-        $inputs = (new SweeperSchedule())->apply($inputs, '*/15 * * * *');
-        $expander = new JobExpander();
-        $inputs = $expander->expand($inputs, JobExpanderTest::INDEXERS);
+        $plan = StagePlan::create()->apply($inputs, '*/15 * * * *', static fn (): array => JobExpanderTest::INDEXERS);
+        $inputs = $plan['inputs'];
 
         $result = $this->call(Queries::SYNC_MAGENTO_JOBS, ['input' => $inputs])['syncMagentoJobs'];
         self::assertSame(count($inputs), $result['created'], json_encode($result));
@@ -125,7 +123,8 @@ class StagesSyncTest extends TestCase
         self::assertSame(['critical', '0 * * * *'], [$clean['lane'], $clean['schedule']]);
         self::assertSame(['cronkeeper:indexer:clean-changelog', 'catalogsearch_fulltext'], array_slice($clean['executor']['argv'], 2));
 
-        foreach ($expander->getReplacedCodes() as $code) {
+        self::assertSame(['indexer_reindex_all_invalid', 'indexer_update_all_views', 'indexer_clean_all_changelogs'], $plan['replaced']);
+        foreach ($plan['replaced'] as $code) {
             self::assertNull($this->call(self::JOB, ['code' => $code])['job'], "$code is replaced, not synced");
         }
         foreach (['sales_send_order_emails', 'sales_send_order_invoice_emails', 'sales_send_order_shipment_emails', 'sales_send_order_creditmemo_emails'] as $code) {
