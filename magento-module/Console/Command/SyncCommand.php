@@ -6,6 +6,7 @@ namespace Cronkeeper\Scheduler\Console\Command;
 use Cronkeeper\Scheduler\Api\ServiceClientInterface;
 use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Cronkeeper\Scheduler\Model\GraphQl\Queries;
+use Cronkeeper\Scheduler\Model\Stages\SyncPlan;
 use Cronkeeper\Scheduler\Model\Sync\MagentoJobCollector;
 use Cronkeeper\Scheduler\Model\Takeover\Bypass;
 use Cronkeeper\Scheduler\Model\Takeover\OwnedJobs;
@@ -33,7 +34,8 @@ class SyncCommand extends Command
         private readonly ServiceClientInterface $client,
         private readonly MagentoJobCollector $collector,
         private readonly OwnedJobs $ownedJobs,
-        private readonly Bypass $bypass
+        private readonly Bypass $bypass,
+        private readonly SyncPlan $stages
     ) {
         parent::__construct();
     }
@@ -64,7 +66,9 @@ HELP);
                 ? null
                 : (string)$v
         );
-        foreach ($this->collector->getWarnings() as $warning) {
+        $plan = $this->stages->apply($inputs);
+        $inputs = $plan['inputs'];
+        foreach (array_merge($this->collector->getWarnings(), $plan['warnings']) as $warning) {
             $output->writeln('<comment>' . $warning . '</comment>');
         }
         if ($input->getOption(self::OPTION_DRY_RUN)) {
@@ -85,7 +89,7 @@ HELP);
             $output->writeln('<error>' . $e->getMessage() . '</error>');
             return Cli::RETURN_FAILURE;
         }
-        $this->ownedJobs->set(array_column($inputs, 'code'));
+        $this->ownedJobs->set(array_merge(array_column($inputs, 'code'), $plan['replaced']));
         $output->writeln(sprintf(
             'created %d, updated %d, unchanged %d, removed %d',
             (int)($result['created'] ?? 0),

@@ -252,6 +252,15 @@ mod tests {
         assert_eq!(m.lanes().into_iter().map(|l| l.as_str()).collect::<Vec<_>>(), ["critical", "default"]);
     }
 
+    #[test]
+    fn the_per_indexer_jobs_the_module_derives_land_in_critical_whatever_their_group() {
+        // Stage 3 (issue 8): `<original code>.<indexer id>`; the originals are covered by reference_tests.
+        let m = LaneMapping::magento_defaults();
+        for code in ["indexer_update_all_views.catalog_product_price", "indexer_reindex_all_invalid.customer_grid", "indexer_clean_all_changelogs.inventory"] {
+            assert_eq!(m.lane_for(code, "default").as_str(), "critical", "{code}");
+        }
+    }
+
     #[derive(Deserialize)]
     struct Config {
         magento: Magento,

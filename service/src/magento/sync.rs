@@ -26,6 +26,11 @@ pub struct MagentoJobDef {
     pub config_path: Option<String>,
     pub instance: String,
     pub method: String,
+    /// `bin/magento` arguments the job runs instead of `cronkeeper:job:run
+    /// <code>`, for jobs the module derives from one Magento job (one
+    /// `cronkeeper:indexer:update <indexer>` job per indexer). Such a job gets
+    /// the `command` executor `<php> <magento root>/bin/magento <args…>`.
+    pub command: Option<Vec<String>>,
 }
 
 impl From<&MagentoCronJob> for MagentoJobDef {
@@ -37,6 +42,7 @@ impl From<&MagentoCronJob> for MagentoJobDef {
             config_path: j.config_path.clone(),
             instance: j.instance.clone(),
             method: j.method.clone(),
+            command: None,
         }
     }
 }
@@ -125,9 +131,10 @@ pub async fn apply(store: &Store, config: &Config, defs: &[MagentoJobDef], remov
             report.warnings.push(format!("job `{}` is declared twice; the later declaration wins", def.code));
         }
         let lane = mapping.lane_for(&def.code, &def.group).clone();
+        let executor = executor_for(config, def)?;
         match store::jobs::get(store, &def.code).await? {
             None => {
-                let mut job = Job::new(def.code.clone(), lane, def.schedule.clone(), Executor::Magento { code: None });
+                let mut job = Job::new(def.code.clone(), lane, def.schedule.clone(), executor);
                 job.source = JobSource::Magento;
                 apply_def(&mut job, def);
                 job.paused = def.schedule.is_none();
@@ -145,6 +152,9 @@ pub async fn apply(store: &Store, config: &Config, defs: &[MagentoJobDef], remov
                 apply_def(&mut job, def);
                 if !job.overrides.iter().any(|o| o == "lane") {
                     job.lane = lane;
+                }
+                if !job.overrides.iter().any(|o| o == "executor") {
+                    job.executor = executor;
                 }
                 if !job.overrides.iter().any(|o| o == "schedule") {
                     job.schedule = def.schedule.clone();
@@ -182,6 +192,24 @@ pub async fn apply(store: &Store, config: &Config, defs: &[MagentoJobDef], remov
     Ok(report)
 }
 
+/// `cronkeeper:job:run <code>` (the `magento` executor) unless the definition
+/// names its own `bin/magento` arguments. Those become a `command` job whose
+/// argv is fixed now, so it needs `magento.root`; a sync after changing the
+/// root or the PHP binary rewrites it.
+fn executor_for(config: &Config, def: &MagentoJobDef) -> Result<Executor, SyncError> {
+    let Some(args) = &def.command else { return Ok(Executor::Magento { code: None }) };
+    let invalid = |message: String| SyncError::Invalid { code: def.code.clone(), field: "command", message };
+    if args.is_empty() || args.iter().any(|a| a.trim().is_empty() || a.contains('\0')) {
+        return Err(invalid("needs at least one argument, none of them blank".into()));
+    }
+    let root = config.magento.root.as_ref().ok_or_else(|| {
+        invalid("magento.root is not configured (set [magento] root or CRONKEEPER_MAGENTO_ROOT), so bin/magento cannot be located".into())
+    })?;
+    let mut argv = vec![config.magento.php.clone(), root.join("bin/magento").display().to_string()];
+    argv.extend(args.iter().cloned());
+    Ok(Executor::Command { argv, env: Vec::new(), working_dir: Some(root.display().to_string()) })
+}
+
 fn apply_def(job: &mut Job, def: &MagentoJobDef) {
     job.group = Some(def.group.clone());
     job.instance = Some(def.instance.clone());
@@ -190,8 +218,8 @@ fn apply_def(job: &mut Job, def: &MagentoJobDef) {
 }
 
 fn same_definition(a: &Job, b: &Job) -> bool {
-    (a.group.as_ref(), a.instance.as_ref(), a.method.as_ref(), a.config_path.as_ref(), a.schedule.as_ref(), &a.lane, a.paused)
-        == (b.group.as_ref(), b.instance.as_ref(), b.method.as_ref(), b.config_path.as_ref(), b.schedule.as_ref(), &b.lane, b.paused)
+    (a.group.as_ref(), a.instance.as_ref(), a.method.as_ref(), a.config_path.as_ref(), a.schedule.as_ref(), &a.lane, a.paused, &a.executor)
+        == (b.group.as_ref(), b.instance.as_ref(), b.method.as_ref(), b.config_path.as_ref(), b.schedule.as_ref(), &b.lane, b.paused, &b.executor)
 }
 
 #[cfg(test)]

@@ -61,6 +61,12 @@ pub struct MagentoJobInput {
     pub config_path: Option<String>,
     pub instance: String,
     pub method: String,
+    /// `bin/magento` arguments to run instead of `cronkeeper:job:run <code>`,
+    /// e.g. `["cronkeeper:indexer:update", "catalog_product_price"]`. The job
+    /// then has the `command` executor `<php> <magento.root>/bin/magento <args…>`
+    /// (the service needs `magento.root`). Used for the per-indexer jobs the
+    /// module derives from Magento's indexer cron jobs.
+    pub command: Option<Vec<String>>,
 }
 
 #[derive(SimpleObject)]
@@ -169,6 +175,7 @@ impl AdminMutation {
                     config_path: j.config_path,
                     instance: j.instance,
                     method: j.method,
+                    command: j.command,
                 })
                 .collect();
             let r = actions::sync_magento_jobs(&a, defs).await.map_err(|e| e.within("input"))?;

@@ -12,6 +12,7 @@ fn def(code: &str, group: &str, schedule: Option<&str>) -> MagentoJobDef {
         config_path: schedule.is_none().then(|| format!("crontab/{group}/jobs/{code}/schedule/cron_expr")),
         instance: "Vendor\\Cron".into(),
         method: "execute".into(),
+        command: None,
     }
 }
 
@@ -85,4 +86,61 @@ async fn importing_magentos_own_crontab_files_is_idempotent() {
     let second = import_files(&store, &cfg, &[dir], 2).await.unwrap();
     assert!(second.created.is_empty() && second.updated.is_empty(), "{second}");
     assert_eq!(second.unchanged.len(), first.created.len());
+}
+
+fn config_with_root(root: &str) -> Config {
+    Config::load_with_env(None, &BTreeMap::from([("CRONKEEPER_MAGENTO_ROOT".to_string(), root.to_string())])).unwrap()
+}
+
+fn indexer_update(indexer: &str) -> MagentoJobDef {
+    MagentoJobDef {
+        code: format!("indexer_update_all_views.{indexer}"),
+        group: "index".into(),
+        schedule: Some("* * * * *".into()),
+        config_path: None,
+        instance: "Magento\\Indexer\\Cron\\UpdateMview".into(),
+        method: "execute".into(),
+        command: Some(vec!["cronkeeper:indexer:update".into(), indexer.into()]),
+    }
+}
+
+#[tokio::test]
+async fn a_job_with_its_own_bin_magento_arguments_becomes_a_forbid_command_job_in_critical() {
+    let (store, _d) = sqlite_store().await;
+    let cfg = config_with_root("/srv/magento");
+    let r = apply(&store, &cfg, &[indexer_update("catalog_product_price")], true, 1).await.unwrap();
+    assert_eq!(r.created, ["indexer_update_all_views.catalog_product_price"]);
+    let job = store::jobs::require(&store, "indexer_update_all_views.catalog_product_price").await.unwrap();
+    assert_eq!((job.lane.as_str(), job.concurrency, job.source), ("critical", crate::domain::ConcurrencyPolicy::Forbid, JobSource::Magento));
+    let Executor::Command { argv, working_dir, .. } = &job.executor else { panic!("{:?}", job.executor) };
+    assert_eq!(argv[1..], ["/srv/magento/bin/magento", "cronkeeper:indexer:update", "catalog_product_price"]);
+    assert_eq!(argv[0], cfg.magento.php);
+    assert_eq!(working_dir.as_deref(), Some("/srv/magento"));
+    let again = apply(&store, &cfg, &[indexer_update("catalog_product_price")], true, 2).await.unwrap();
+    assert_eq!(again.unchanged.len(), 1, "{again}");
+}
+
+#[tokio::test]
+async fn a_job_that_drops_its_arguments_goes_back_to_the_magento_executor() {
+    let (store, _d) = sqlite_store().await;
+    let cfg = config_with_root("/srv/magento");
+    let mut def = indexer_update("catalogsearch_fulltext");
+    apply(&store, &cfg, &[def.clone()], true, 1).await.unwrap();
+    def.command = None;
+    let r = apply(&store, &cfg, &[def.clone()], true, 2).await.unwrap();
+    assert_eq!(r.updated, [def.code.as_str()]);
+    assert_eq!(store::jobs::require(&store, &def.code).await.unwrap().executor, Executor::Magento { code: None });
+}
+
+#[tokio::test]
+async fn bin_magento_arguments_without_a_magento_root_or_blank_are_refused_and_change_nothing() {
+    let (store, _d) = sqlite_store().await;
+    let err = apply(&store, &config(), &[def("a", "default", Some("* * * * *")), indexer_update("x")], true, 1).await.unwrap_err();
+    assert!(matches!(&err, SyncError::Invalid { field: "command", .. }), "{err}");
+    assert!(err.to_string().contains("magento.root"), "{err}");
+    let mut blank = indexer_update("y");
+    blank.command = Some(vec!["cronkeeper:indexer:update".into(), " ".into()]);
+    let err = apply(&store, &config_with_root("/srv/m"), &[blank], true, 1).await.unwrap_err();
+    assert!(err.to_string().contains("blank"), "{err}");
+    assert_eq!(store::jobs::count(&store, &Default::default()).await.unwrap(), 0);
 }
