@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Everything the module's tests need: php -l, XSD validation of every XML file against Magento's real
-# schemas, composer validate --strict, PHPUnit (unit + integration against the real cronkeeper binary).
+# schemas, composer validate --strict, PHPUnit (unit + integration against the real cronkeeper binary), and the
+# timeline component in headless Chromium against the real binary (screenshot: ci/artifacts/timeline.png).
 #
 # With CI set nothing may be skipped: a missing tool, schema or binary fails the run.
 # Outside CI a missing tool prints "SKIPPED ..." and the rest still runs.
 #
 # Environment:
-#   CRONKEEPER_BIN   the cronkeeper binary for Test/Integration (default: <repo>/target/debug/cronkeeper if present)
+#   CRONKEEPER_BIN   the cronkeeper binary for Test/Integration and Test/Browser (default: <repo>/target/debug/cronkeeper if present)
+#   CHROMIUM_BIN, CHROMEDRIVER_BIN   default /usr/bin/chromium, /usr/bin/chromedriver (Debian's chromium, chromium-driver)
 set -uo pipefail
 
 MODULE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -85,7 +87,18 @@ if have phpunit && have php; then
     if [ -z "${CRONKEEPER_BIN:-}" ]; then
         skip "Test/Integration against the service (CRONKEEPER_BIN unset and no target/debug/cronkeeper)"
     fi
-    phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" || fail "phpunit"
+    phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" --testsuite unit,integration || fail "phpunit"
+
+    # 5. The timeline component (view/adminhtml/web/js/timeline.js) in headless Chromium, on a standalone
+    #    page against the real service with real runs (Test/Browser/TimelineBrowserTest.php).
+    if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}" ]; then
+        skip "timeline browser test (chromium/chromedriver not installed: run ci/install.sh)"
+    elif [ -z "${CRONKEEPER_BIN:-}" ]; then
+        skip "timeline browser test (CRONKEEPER_BIN unset)"
+    else
+        phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" --testsuite browser || fail "timeline browser test"
+        [ -f "$MODULE_DIR/ci/artifacts/timeline.png" ] && echo "timeline screenshot: $MODULE_DIR/ci/artifacts/timeline.png"
+    fi
 else
     skip "phpunit (not installed)"
 fi

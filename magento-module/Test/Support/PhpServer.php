@@ -12,7 +12,10 @@ final class PhpServer
     private $process;
     private int $port;
 
-    public function __construct(private readonly string $router)
+    /**
+     * @param array<string, string> $env extra environment for the router script
+     */
+    public function __construct(private readonly string $router, private readonly array $env = [])
     {
         $this->port = self::freePort();
     }
@@ -45,7 +48,7 @@ final class PhpServer
     public function start(): void
     {
         // Workers so a deliberately slow answer does not hold up the next test.
-        $env = getenv() + ['PHP_CLI_SERVER_WORKERS' => '4'];
+        $env = $this->env + getenv() + ['PHP_CLI_SERVER_WORKERS' => '4'];
         $cmd = [PHP_BINARY, '-S', '127.0.0.1:' . $this->port, $this->router];
         $this->process = proc_open($cmd, [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, $env);
         if (!is_resource($this->process) || !self::waitForPort($this->port, 5.0)) {

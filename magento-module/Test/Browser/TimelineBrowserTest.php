@@ -1,0 +1,349 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Browser;
+
+use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
+use Cronkeeper\Scheduler\Test\Support\PhpServer;
+use Cronkeeper\Scheduler\Test\Support\WebDriver;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * view/adminhtml/web/js/timeline.js in headless Chromium (Debian's chromium + chromedriver), on a standalone
+ * page, against the real cronkeeper binary with real runs: jobs that succeed, fail, time out, get killed,
+ * keep running, wait for a retry and miss their start. The page fetches through a same-origin pass-through
+ * to the service with a token minted by `cronkeeper token`.
+ *
+ * The tests share one browser and one service and run in declaration order (the last one navigates away).
+ * Skipped outside CI when CRONKEEPER_BIN or chromium is missing; failing in CI.
+ */
+class TimelineBrowserTest extends TestCase
+{
+    /** The jobs the scenario needs, each ending one way. Schedules far off are started by runJobNow. */
+    private const CONFIG = <<<'TOML'
+kill_grace = "1s"
+drain_timeout = "2s"   # the test's stop() ends the long runs within seconds
+
+[lanes.default]
+slots = 8
+[lanes.narrow]
+slots = 1
+
+[[jobs]]
+code = "catalog_reindex"
+schedule = "@every 2s"
+command = ["true"]
+
+[[jobs]]
+code = "export_orders"
+schedule = "@every 3s"
+command = ["sh", "-c", "echo 'export failed: disk full' >&2; exit 3"]
+
+[[jobs]]
+code = "sitemap_generate"
+schedule = "@every 4s"
+timeout = "1s"
+command = ["sleep", "30"]
+
+[[jobs]]
+code = "cleanup_logs"
+schedule = "0 0 1 1 *"
+command = ["sleep", "60"]
+
+[[jobs]]
+code = "import_products"
+schedule = "0 0 1 1 *"
+lane = "narrow"
+command = ["sleep", "300"]
+
+[[jobs]]
+code = "feed_refresh"
+schedule = "@every 2s"
+lane = "narrow"
+starting_deadline = "1s"
+command = ["true"]
+
+[[jobs]]
+code = "newsletter_send"
+schedule = "0 0 1 1 *"
+max_retries = 1
+backoff = { initial = "3m", factor = 1.0, max = "3m", jitter = 0.0 }
+command = ["false"]
+TOML;
+
+    private const SCHEDULED = ['catalog_reindex', 'export_orders', 'sitemap_generate', 'feed_refresh'];
+    private const MUST_SHOW = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'MISSED'];
+
+    private const TIMELINE = 'query ($from: DateTime!, $to: DateTime!) {
+  timeline(from: $from, to: $to) { jobCode runs { id status error } }
+}';
+    private const RUN = 'query ($id: ID!) { run(id: $id) { id status } }';
+
+    private static ?CronkeeperService $service = null;
+    private static ?PhpServer $page = null;
+    private static ?WebDriver $browser = null;
+    private static ?string $requestLog = null;
+    private static ?string $setupError = null;
+    private static ?string $skipReason = null;
+    private static ?string $killedRunId = null;
+
+    public static function setUpBeforeClass(): void
+    {
+        try {
+            $bin = CronkeeperService::binary();
+            $tools = WebDriver::locate();
+            if ($bin === null) {
+                self::$skipReason = 'CRONKEEPER_BIN is not set: the timeline browser test needs the cronkeeper binary.';
+                return;
+            }
+            if (is_string($tools)) {
+                self::$skipReason = 'timeline browser test: ' . $tools;
+                return;
+            }
+            self::$service = CronkeeperService::start($bin, self::CONFIG);
+            self::makeRuns(self::$service);
+
+            self::$requestLog = tempnam(sys_get_temp_dir(), 'ck-tl-requests-');
+            self::$page = new PhpServer(__DIR__ . '/_files/standalone.php', [
+                'CK_TOKEN' => self::$service->cliToken('viewer', 'timeline-browser-test'),
+                'CK_SERVICE_GRAPHQL' => self::$service->graphqlUrl(),
+                'CK_TIMELINE_JS' => dirname(__DIR__, 2) . '/view/adminhtml/web/js/timeline.js',
+                'CK_REQUEST_LOG' => self::$requestLog,
+                'CK_REFRESH_SECONDS' => '2',
+            ]);
+            self::$page->start();
+            self::$browser = WebDriver::start($tools[0], $tools[1]);
+            self::$browser->open(self::$page->url('/'));
+        } catch (\Throwable $e) {
+            self::$setupError = get_class($e) . ': ' . $e->getMessage();
+        }
+    }
+
+    public static function tearDownAfterClass(): void
+    {
+        self::$browser?->quit();
+        self::$page?->stop();
+        self::$service?->stop();
+        if (self::$requestLog !== null) {
+            @unlink(self::$requestLog);
+        }
+    }
+
+    protected function setUp(): void
+    {
+        if (self::$skipReason !== null) {
+            if (getenv('CI')) {
+                self::fail(self::$skipReason . ' Nothing may be skipped in CI.');
+            }
+            self::markTestSkipped(self::$skipReason);
+        }
+        if (self::$setupError !== null) {
+            self::fail(self::$setupError);
+        }
+    }
+
+    /**
+     * Real runs of every kind, then the schedules paused so the picture holds still while it is compared.
+     */
+    private static function makeRuns(CronkeeperService $ck): void
+    {
+        $now = static fn (string $code): array => $ck->query('mutation ($c: String!) { runJobNow(code: $c) { id } }', ['c' => $code])['runJobNow'];
+        $status = static fn (string $id): string => $ck->query(self::RUN, ['id' => $id])['run']['status'];
+
+        $running = $now('import_products')['id'];       // occupies the narrow lane: feed_refresh waits, then is MISSED
+        $doomed = $now('cleanup_logs')['id'];
+        $ck->waitFor('cleanup_logs to run', 10, static fn () => $status($doomed) === 'RUNNING' ? true : null);
+        $ck->query('mutation ($id: ID!) { killRun(id: $id) { id } }', ['id' => $doomed]);
+        $now('newsletter_send');                         // fails, its retry waits 3 min: PENDING
+
+        $seen = static function () use ($ck): array {
+            $to = gmdate('Y-m-d\TH:i:s\Z', time() + 3600);
+            $rows = $ck->query(self::TIMELINE, ['from' => gmdate('Y-m-d\TH:i:s\Z', time() - 3600), 'to' => $to])['timeline'];
+            $statuses = [];
+            foreach ($rows as $row) {
+                foreach ($row['runs'] as $run) {
+                    $statuses[$run['status']] = true;
+                }
+            }
+            return $statuses;
+        };
+        $ck->waitFor('runs of every status: ' . implode(', ', self::MUST_SHOW), 45, static function () use ($seen) {
+            return array_diff(self::MUST_SHOW, array_keys($seen())) === [] ? true : null;
+        });
+        $ck->query('mutation ($codes: [String!]!) { pauseJobs(codes: $codes) { code } }', ['codes' => self::SCHEDULED]);
+        // Settled: nothing QUEUED any more, and the only RUNNING run is import_products.
+        $ck->waitFor('the runs to settle after pausing', 30, static function () use ($seen, $ck, $running) {
+            $s = $seen();
+            $busy = $ck->query('{ runs(filter: {statuses: [QUEUED, RUNNING]}) { nodes { id } } }')['runs']['nodes'];
+            return !isset($s['QUEUED']) && array_column($busy, 'id') === [$running] ? true : null;
+        });
+        self::$killedRunId = $doomed;
+        if ($status($doomed) !== 'KILLED') {
+            throw new \RuntimeException("cleanup_logs run $doomed ended " . $status($doomed) . ', not KILLED');
+        }
+    }
+
+    private function browser(): WebDriver
+    {
+        return self::$browser ?? throw new \LogicException('no browser');
+    }
+
+    private function waitUntilReady(): void
+    {
+        $this->browser()->waitFor('the timeline to load', "var t = document.getElementById('timeline');
+            return t.getAttribute('data-state') === 'ready' && t.querySelector('.ck-tl-row') !== null;");
+    }
+
+    /**
+     * What the page shows, read in one go: its window and, per job row, each block's run id, status and colour.
+     *
+     * @return array{from: string, to: string, loads: int, rows: array<string, array<string, array{status: string, color: string}>>}
+     */
+    private function snapshot(): array
+    {
+        return $this->browser()->execute("var t = document.getElementById('timeline'), rows = {};
+            t.querySelectorAll('.ck-tl-row').forEach(function (row) {
+                var runs = {};
+                row.querySelectorAll('.ck-tl-run').forEach(function (b) {
+                    var css = getComputedStyle(b);
+                    runs[b.getAttribute('data-run-id')] = {status: b.getAttribute('data-status'),
+                        color: b.classList.contains('ck-tl-waiting') ? css.borderTopColor : css.backgroundColor};
+                });
+                rows[row.getAttribute('data-job-code')] = runs;
+            });
+            return {from: t.getAttribute('data-from'), to: t.getAttribute('data-to'), loads: +t.getAttribute('data-loads'), rows: rows};");
+    }
+
+    private static function rgb(string $hex): string
+    {
+        [$r, $g, $b] = sscanf($hex, '#%02x%02x%02x');
+        return "rgb($r, $g, $b)";
+    }
+
+    public function testEveryRunOfTheApiIsABlockInItsJobsRowColouredByItsStatus(): void
+    {
+        $this->waitUntilReady();
+        $shown = $this->snapshot();
+        $colors = $this->browser()->execute('return Object.fromEntries(Object.entries(CronkeeperTimeline.STATUSES).map(function (e) { return [e[0], e[1].color]; }));');
+
+        $rows = self::$service->query(self::TIMELINE, ['from' => $shown['from'], 'to' => $shown['to']], 'viewer')['timeline'];
+        $expected = [];
+        foreach ($rows as $row) {
+            foreach ($row['runs'] as $run) {
+                $expected[$row['jobCode']][$run['id']] = $run['status'];
+            }
+        }
+        ksort($expected);
+        $actual = [];
+        $colorOf = [];
+        foreach ($shown['rows'] as $job => $runs) {
+            foreach ($runs as $id => $block) {
+                $actual[$job][$id] = $block['status'];
+                self::assertSame(self::rgb($colors[$block['status']]), $block['color'], "colour of $job run $id ({$block['status']})");
+                $colorOf[$block['status']] = $block['color'];
+            }
+        }
+        ksort($actual);
+        foreach ($expected as $job => $runs) {
+            ksort($expected[$job]);
+            ksort($actual[$job]);
+        }
+
+        self::assertSame(array_keys($expected), array_keys($shown['rows']), 'one row per job, in code order');
+        self::assertSame($expected, $actual, 'every run of the API is a block with its status');
+        foreach (self::MUST_SHOW as $status) {
+            self::assertArrayHasKey($status, $colorOf, "a $status block is shown");
+        }
+        self::assertCount(count($colorOf), array_unique($colorOf), 'each status has a colour of its own');
+    }
+
+    public function testZoomChangesTheWindowAndTheQuery(): void
+    {
+        $this->waitUntilReady();
+        $spans = ['1h' => 3600, '24h' => 86400, '7d' => 604800, '6h' => 21600];
+        $widths = [];
+        foreach ($spans as $zoom => $seconds) {
+            $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="' . $zoom . '"]'));
+            $this->browser()->waitFor("zoom $zoom", "var t = document.getElementById('timeline');
+                return t.getAttribute('data-zoom') === arguments[0] && t.getAttribute('data-state') === 'ready'
+                    && (Date.parse(t.getAttribute('data-to')) - Date.parse(t.getAttribute('data-from'))) === arguments[1] * 1000;", [$zoom, $seconds]);
+            $shown = $this->snapshot();
+            self::assertSame($seconds, (strtotime($shown['to']) - strtotime($shown['from'])), "window of $zoom");
+            self::assertSame('true', $this->browser()->execute(
+                'return document.querySelector(".ck-tl-zoom button[data-zoom=\"" + arguments[0] + "\"]").getAttribute("aria-pressed");',
+                [$zoom]
+            ));
+
+            // The service was asked for exactly this window.
+            $lines = file((string)self::$requestLog, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: [];
+            $asked = array_map(static fn (string $l) => json_decode($l, true), $lines);
+            $windows = array_map(static fn (?array $v) => $v === null ? null : strtotime($v['to']) - strtotime($v['from']), $asked);
+            self::assertContains($seconds, $windows, "a $zoom query reached the service");
+
+            // The running import's block: narrower the wider the window.
+            $widths[$zoom] = $this->browser()->execute(
+                'return document.querySelector(\'.ck-tl-row[data-job-code="import_products"] .ck-tl-run[data-status="RUNNING"]\').getBoundingClientRect().width;'
+            );
+        }
+        self::assertGreaterThan($widths['6h'] * 3, $widths['1h'], 'zooming in widens a block');
+        self::assertGreaterThan(0, $this->browser()->execute('return document.querySelectorAll(".ck-tl-axis .ck-tl-tick").length;'));
+    }
+
+    public function testHoveringABlockShowsTheRunsDetails(): void
+    {
+        $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="1h"]'));
+        $this->browser()->waitFor('zoom 1h', "return document.getElementById('timeline').getAttribute('data-zoom') === '1h';");
+        $this->waitUntilReady();
+        $id = (string)$this->browser()->execute(
+            'return document.querySelector(\'.ck-tl-row[data-job-code="export_orders"] .ck-tl-run[data-status="FAILED"]\').getAttribute("data-run-id");'
+        );
+        $run = self::$service->query('query ($id: ID!) { run(id: $id) { error exitCode } }', ['id' => $id], 'viewer')['run'];
+
+        $this->browser()->hover($this->browser()->find('.ck-tl-run[data-run-id="' . $id . '"]'));
+        $text = (string)$this->browser()->waitFor('the tooltip', "var tip = document.querySelector('.ck-tl-tooltip');
+            return !tip.hidden && tip.getAttribute('data-run-id') === arguments[0] ? tip.innerText : null;", [$id]);
+
+        self::assertStringContainsString('export_orders', $text);
+        self::assertStringContainsString('Failed', $text);
+        self::assertStringContainsString('#' . $id, $text);
+        self::assertStringContainsString('3', (string)$run['exitCode']);
+        self::assertNotEmpty($run['error'], 'the API reports an error for the failed run');
+        self::assertStringContainsString(mb_substr((string)$run['error'], 0, 60), $text);
+
+        $artifact = getenv('CRONKEEPER_ARTIFACTS') ?: dirname(__DIR__, 2) . '/ci/artifacts';
+        $this->browser()->screenshot($artifact . '/timeline.png');
+        self::assertFileExists($artifact . '/timeline.png');
+    }
+
+    public function testANewRunAppearsWithoutReloadingThePage(): void
+    {
+        $this->waitUntilReady();
+        $this->browser()->execute('window.__sameDocument = true;');
+        $run = self::$service->query('mutation { runJobNow(code: "catalog_reindex") { id } }')['runJobNow'];
+        self::$service->waitFor('the manual run to finish', 15, fn () =>
+            self::$service->query(self::RUN, ['id' => $run['id']])['run']['status'] === 'SUCCEEDED' ? true : null);
+
+        $status = $this->browser()->waitFor('the new run on the page', 'var b = document.querySelector(\'.ck-tl-run[data-run-id="\' + arguments[0] + \'"]\');
+            return b && b.getAttribute("data-status") === "SUCCEEDED" ? b.getAttribute("data-status") : null;', [$run['id']], 15.0);
+        self::assertSame('SUCCEEDED', $status);
+        self::assertTrue($this->browser()->execute('return window.__sameDocument === true;'), 'no reload happened');
+    }
+
+    /**
+     * Last: it leaves the timeline page.
+     */
+    public function testClickingABlockOpensItsRunPage(): void
+    {
+        $this->waitUntilReady();
+        $id = (string)self::$killedRunId;
+        self::assertSame('KILLED', $this->browser()->execute(
+            'return document.querySelector(\'.ck-tl-run[data-run-id="\' + arguments[0] + \'"]\').getAttribute("data-status");',
+            [$id]
+        ));
+        $this->browser()->click($this->browser()->find('.ck-tl-run[data-run-id="' . $id . '"]'));
+        $heading = $this->browser()->waitFor('the run page', "var h = document.getElementById('run'); return h ? h.textContent : null;");
+
+        self::assertSame('Run ' . $id, $heading);
+        self::assertStringEndsWith('/run/view/id/' . $id, $this->browser()->currentUrl());
+    }
+}

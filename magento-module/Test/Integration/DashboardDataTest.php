@@ -1,0 +1,203 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Integration;
+
+use Cronkeeper\Scheduler\Model\Dashboard\DashboardData;
+use Cronkeeper\Scheduler\Model\GraphQl\Exception\ServiceUnavailableException;
+use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
+use Cronkeeper\Scheduler\Test\Support\MintingServiceClient;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The dashboard's data assembly (Model/Dashboard/DashboardData) against the real cronkeeper binary with
+ * real runs: a saturated lane with a queue, failures that open an alert, a timeout and a kill.
+ * Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
+ */
+class DashboardDataTest extends TestCase
+{
+    private const CONFIG = <<<'TOML'
+kill_grace = "1s"
+drain_timeout = "2s"
+
+[lanes.default]
+slots = 4
+[lanes.narrow]
+slots = 1
+
+[[jobs]]
+code = "export_orders"
+schedule = "@every 2s"
+command = ["sh", "-c", "echo 'export failed: disk full' >&2; exit 3"]
+
+[[jobs]]
+code = "sitemap_generate"
+schedule = "0 0 1 1 *"
+timeout = "1s"
+command = ["sleep", "30"]
+
+[[jobs]]
+code = "cleanup_logs"
+schedule = "0 0 1 1 *"
+command = ["sleep", "60"]
+
+[[jobs]]
+code = "import_products"
+schedule = "0 0 1 1 *"
+lane = "narrow"
+command = ["sleep", "300"]
+
+[[jobs]]
+code = "feed_refresh"
+schedule = "0 0 1 1 *"
+lane = "narrow"
+command = ["true"]
+
+[[alerts.rules]]
+name = "exports failing"
+when = "run_failed"
+jobs = ["export_*"]
+channels = []
+TOML;
+
+    private const RUN_NOW = 'mutation ($c: String!) { runJobNow(code: $c) { id } }';
+    private const RUN = 'query ($id: ID!) { run(id: $id) { status } }';
+
+    private static ?CronkeeperService $service = null;
+    private static ?string $setupError = null;
+    private static ?string $killedRunId = null;
+
+    public static function setUpBeforeClass(): void
+    {
+        try {
+            $bin = CronkeeperService::binary();
+            if ($bin === null) {
+                return;
+            }
+            self::$service = $ck = CronkeeperService::start($bin, self::CONFIG);
+            $now = static fn (string $code): string => $ck->query(self::RUN_NOW, ['c' => $code])['runJobNow']['id'];
+            $status = static fn (string $id): string => $ck->query(self::RUN, ['id' => $id])['run']['status'];
+
+            $hog = $now('import_products');
+            $ck->waitFor('import_products to run', 10, static fn () => $status($hog) === 'RUNNING' ? true : null);
+            $now('feed_refresh');                    // waits behind it: the narrow lane is saturated
+            $timeout = $now('sitemap_generate');
+            $killed = $now('cleanup_logs');
+            $ck->waitFor('cleanup_logs to run', 10, static fn () => $status($killed) === 'RUNNING' ? true : null);
+            $ck->query('mutation ($id: ID!) { killRun(id: $id) { id } }', ['id' => $killed]);
+            $ck->waitFor('the timeout and the kill', 15, static fn () =>
+                $status($timeout) === 'TIMED_OUT' && $status($killed) === 'KILLED' ? true : null);
+            $ck->waitFor('the failure alert to open', 20, static fn () =>
+                $ck->query('{ alerts(filter: {state: OPEN}) { totalCount } }')['alerts']['totalCount'] > 0 ? true : null);
+            self::$killedRunId = $killed;
+        } catch (\Throwable $e) {
+            self::$setupError = get_class($e) . ': ' . $e->getMessage();
+        }
+    }
+
+    public static function tearDownAfterClass(): void
+    {
+        self::$service?->stop();
+    }
+
+    protected function setUp(): void
+    {
+        if (self::$service === null && self::$setupError === null) {
+            if (getenv('CI')) {
+                self::fail('CRONKEEPER_BIN must point to the cronkeeper binary in CI.');
+            }
+            self::markTestSkipped('CRONKEEPER_BIN is not set: the dashboard test needs the cronkeeper binary.');
+        }
+        if (self::$setupError !== null) {
+            self::fail(self::$setupError);
+        }
+    }
+
+    private function dashboard(): DashboardData
+    {
+        return new DashboardData(new MintingServiceClient(self::$service->client(), CronkeeperService::SECRET, 'viewer'));
+    }
+
+    public function testLanesShowSlotsBusyQueuedAndTheOldestWait(): void
+    {
+        $data = $this->dashboard()->assemble(new \DateTimeImmutable());
+        $lanes = array_column($data['lanes'], null, 'name');
+
+        self::assertArrayHasKey('default', $lanes);
+        self::assertSame(4, $lanes['default']['slots']);
+        $narrow = $lanes['narrow'];
+        self::assertSame(['slots' => 1, 'busy' => 1, 'free' => 0, 'queued' => 1, 'saturated' => true], [
+            'slots' => $narrow['slots'], 'busy' => $narrow['busy'], 'free' => $narrow['free'],
+            'queued' => $narrow['queued'], 'saturated' => $narrow['saturated'],
+        ]);
+        self::assertMatchesRegularExpression('/^\d+ (s|min \d+ s)$/', (string)$narrow['oldestWaiting']);
+        self::assertNotNull($narrow['oldestQueuedAt']);
+        self::assertFalse($lanes['default']['saturated']);
+        self::assertSame(array_sum(array_column($data['lanes'], 'slots')), $data['totals']['slots']);
+        self::assertGreaterThanOrEqual(1, $data['totals']['queued']);
+    }
+
+    public function testErrorsOfTheLastDayAreFailuresAndTimeoutsButNotKills(): void
+    {
+        $data = $this->dashboard()->assemble(new \DateTimeImmutable());
+        $errors = $data['errors'];
+        $expected = self::$service->query(
+            '{ runs(filter: {statuses: [FAILED, TIMED_OUT, INTERRUPTED]}) { totalCount } }'
+        )['runs']['totalCount'];
+
+        // The failing job keeps failing while we look: the count moves only forward.
+        self::assertGreaterThanOrEqual(2, $errors['total']);
+        self::assertLessThanOrEqual($expected, $errors['total']);
+        $statuses = array_unique(array_column($errors['items'], 'status'));
+        self::assertEmpty(array_diff($statuses, DashboardData::ERROR_STATUSES), 'only error statuses');
+        self::assertContains('TIMED_OUT', $statuses);
+        self::assertContains('FAILED', $statuses);
+        self::assertNotContains(self::$killedRunId, array_column($errors['items'], 'id'), 'a kill is not an error');
+        self::assertArrayHasKey('export_orders', $errors['byJob']);
+        self::assertSame(array_key_first($errors['byJob']), 'export_orders', 'the job with most errors first');
+        self::assertLessThanOrEqual(DashboardData::LIST_LIMIT, count($errors['items']));
+        $failed = array_values(array_filter($errors['items'], static fn (array $r) => $r['status'] === 'FAILED'))[0];
+        self::assertSame('export_orders', $failed['jobCode']);
+        self::assertSame(3, $failed['exitCode']);
+    }
+
+    public function testErrorsOlderThanADayAreLeftOut(): void
+    {
+        // Seen from two days ahead, today's errors are older than 24 hours.
+        $data = $this->dashboard()->assemble(new \DateTimeImmutable('+2 days'));
+        self::assertSame(0, $data['errors']['total']);
+        self::assertSame([], $data['errors']['items']);
+    }
+
+    public function testOpenAlertsAreListed(): void
+    {
+        $alerts = $this->dashboard()->assemble(new \DateTimeImmutable())['alerts'];
+        self::assertGreaterThanOrEqual(1, $alerts['total']);
+        $alert = $alerts['items'][0];
+        self::assertSame('exports failing', $alert['rule']);
+        self::assertSame('job:export_orders', $alert['subject']);
+        self::assertFalse($alert['acknowledged']);
+        self::assertNotSame('', $alert['summary']);
+    }
+
+    public function testQueuesAndConsumersAreListsAndTimesAreInTheShopsZone(): void
+    {
+        $now = new \DateTimeImmutable('2026-07-01T12:00:00Z');
+        $data = $this->dashboard()->assemble($now, 'Europe/Amsterdam');
+        self::assertIsArray($data['queues']);
+        self::assertIsArray($data['consumers']);
+        // 24 h before 12:00 UTC is 14:00 the day before in Amsterdam (UTC+2 in July).
+        self::assertSame('2026-06-30 14:00:00', $data['errors']['since']);
+    }
+
+    /**
+     * Runs last (PHPUnit keeps declaration order): it stops the service.
+     */
+    public function testAStoppedServiceFailsWithServiceUnavailable(): void
+    {
+        $dashboard = $this->dashboard();
+        self::$service->stop();
+        $this->expectException(ServiceUnavailableException::class);
+        $dashboard->assemble(new \DateTimeImmutable());
+    }
+}

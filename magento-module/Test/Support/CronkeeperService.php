@@ -1,0 +1,202 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Support;
+
+use Cronkeeper\Scheduler\Model\GraphQl\Client;
+use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
+
+/**
+ * The real cronkeeper binary ($CRONKEEPER_BIN serve) on a free port with a fresh SQLite database and,
+ * optionally, a config file: what the browser and dashboard tests run against.
+ */
+final class CronkeeperService
+{
+    public const SECRET = 'integration-secret-0123456789-abcdefghijklmnopqr'; // 48 bytes
+
+    /** @var resource|null */
+    private $process = null;
+    private string $dir;
+    private int $port;
+
+    private function __construct(private readonly string $bin)
+    {
+        $this->dir = sys_get_temp_dir() . '/ck-module-' . bin2hex(random_bytes(4));
+        mkdir($this->dir, 0700, true);
+        $this->port = PhpServer::freePort();
+    }
+
+    /**
+     * The binary named by CRONKEEPER_BIN, or null when it is unset (the caller skips, or fails in CI).
+     *
+     * @throws \RuntimeException when it is set but not executable
+     */
+    public static function binary(): ?string
+    {
+        $bin = getenv('CRONKEEPER_BIN') ?: '';
+        if ($bin === '') {
+            return null;
+        }
+        if (!is_executable($bin)) {
+            throw new \RuntimeException("CRONKEEPER_BIN=$bin is not executable");
+        }
+        return $bin;
+    }
+
+    /**
+     * Starts `serve` with `$configToml` as its config file (none when empty) and waits for /healthz.
+     *
+     * @throws \RuntimeException with the service's log when it does not become healthy
+     */
+    public static function start(string $bin, string $configToml = ''): self
+    {
+        $service = new self($bin);
+        $args = [$bin, 'serve'];
+        if ($configToml !== '') {
+            file_put_contents($service->dir . '/cronkeeper.toml', $configToml);
+            $args = [$bin, 'serve', '--config', $service->dir . '/cronkeeper.toml'];
+        }
+        $service->process = proc_open(
+            $args,
+            [0 => ['file', '/dev/null', 'r'], 1 => ['file', $service->dir . '/stdout.log', 'w'], 2 => ['file', $service->dir . '/stderr.log', 'w']],
+            $pipes,
+            $service->dir,
+            $service->env()
+        );
+        if (!is_resource($service->process) || !$service->waitForHealth(20.0)) {
+            $log = $service->log();
+            $service->stop();
+            throw new \RuntimeException('cronkeeper did not become healthy: ' . $log);
+        }
+        return $service;
+    }
+
+    /**
+     * @return array<string, string>
+     */
+    private function env(): array
+    {
+        $env = getenv();
+        unset($env['CRONKEEPER_CONFIG']);
+        $env['CRONKEEPER_LISTEN'] = '127.0.0.1:' . $this->port;
+        $env['CRONKEEPER_DATABASE_URL'] = 'sqlite://' . $this->dir . '/ck.db';
+        $env['CRONKEEPER_DATA_DIR'] = $this->dir;
+        $env['CRONKEEPER_JWT_SECRET'] = self::SECRET;
+        return $env;
+    }
+
+    public function graphqlUrl(): string
+    {
+        return 'http://127.0.0.1:' . $this->port . '/graphql';
+    }
+
+    public function client(): Client
+    {
+        return new Client($this->graphqlUrl(), 1000, 5000);
+    }
+
+    /**
+     * A token minted by the module's own minter (what the admin pages send).
+     */
+    public function moduleToken(string $role, string $sub = 'integration-admin'): string
+    {
+        return (new TokenMinter(self::SECRET, 600))->mint($sub, $role);
+    }
+
+    /**
+     * A token minted by `cronkeeper token` (what an operator would paste into a standalone page).
+     */
+    public function cliToken(string $role, string $sub): string
+    {
+        $process = proc_open(
+            [$this->bin, 'token', '--role', $role, '--sub', $sub, '--ttl', '10m'],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+            $this->dir,
+            $this->env()
+        );
+        $out = trim((string)stream_get_contents($pipes[1]));
+        $err = trim((string)stream_get_contents($pipes[2]));
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $code = proc_close($process);
+        if ($code !== 0 || substr_count($out, '.') !== 2) {
+            throw new \RuntimeException("cronkeeper token failed ($code): $err");
+        }
+        return $out;
+    }
+
+    /**
+     * @param array<string, mixed> $variables
+     * @return array<string, mixed>
+     */
+    public function query(string $query, array $variables = [], string $role = 'admin'): array
+    {
+        return $this->client()->execute($query, $variables, $this->moduleToken($role));
+    }
+
+    /**
+     * Polls `$probe` until it returns a non-null value; fails with `$what` and the log after `$seconds`.
+     *
+     * @template T
+     * @param callable(): (T|null) $probe
+     * @return T
+     */
+    public function waitFor(string $what, float $seconds, callable $probe): mixed
+    {
+        $deadline = microtime(true) + $seconds;
+        do {
+            $value = $probe();
+            if ($value !== null) {
+                return $value;
+            }
+            usleep(200_000);
+        } while (microtime(true) < $deadline);
+        throw new \RuntimeException("Timed out after {$seconds}s waiting for $what. Service log: " . $this->log());
+    }
+
+    private function waitForHealth(float $seconds): bool
+    {
+        $deadline = microtime(true) + $seconds;
+        while (microtime(true) < $deadline) {
+            if (!proc_get_status($this->process)['running']) {
+                return false;
+            }
+            $ctx = stream_context_create(['http' => ['timeout' => 0.5, 'ignore_errors' => true]]);
+            $body = @file_get_contents('http://127.0.0.1:' . $this->port . '/healthz', false, $ctx);
+            if ($body !== false && isset($http_response_header[0]) && str_contains($http_response_header[0], ' 200')) {
+                return true;
+            }
+            usleep(100_000);
+        }
+        return false;
+    }
+
+    public function log(): string
+    {
+        $tail = static fn (string $file): string => substr(trim((string)@file_get_contents($file)), -4000);
+        return $tail($this->dir . '/stderr.log') . ' ' . $tail($this->dir . '/stdout.log');
+    }
+
+    /**
+     * SIGTERM, then SIGKILL after 5 s; removes the temporary directory.
+     */
+    public function stop(): void
+    {
+        if (is_resource($this->process)) {
+            proc_terminate($this->process, 15);
+            $deadline = microtime(true) + 5;
+            while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
+                usleep(50_000);
+            }
+            if (proc_get_status($this->process)['running']) {
+                proc_terminate($this->process, 9);
+            }
+            proc_close($this->process);
+        }
+        $this->process = null;
+        if (is_dir($this->dir)) {
+            exec('rm -rf ' . escapeshellarg($this->dir));
+        }
+    }
+}
