@@ -28,14 +28,14 @@ cd "$MODULE_DIR" || exit 1
 # Files of the module itself, never vendor/ or build output.
 list_files() { find . -path ./vendor -prune -o -type f -name "$1" -print | sort; }
 
-# 1. php -l on every PHP file
+# 1. php -l on every PHP file and template
 if have php; then
     n=0
     while IFS= read -r f; do
         n=$((n + 1))
         out="$(php -l "$f" 2>&1)" || fail "php -l $f: $out"
-    done < <(list_files '*.php')
-    echo "php -l: $n files checked"
+    done < <(list_files '*.php'; list_files '*.phtml')
+    echo "php -l: $n files checked (PHP and templates)"
 else
     skip "php -l (php not installed)"
 fi
@@ -97,7 +97,7 @@ if have phpunit && have php; then
         skip "timeline browser test (CRONKEEPER_BIN unset)"
     else
         phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" --testsuite browser || fail "timeline browser test"
-        [ -f "$MODULE_DIR/ci/artifacts/timeline.png" ] && echo "timeline screenshot: $MODULE_DIR/ci/artifacts/timeline.png"
+        [ -f "$MODULE_DIR/ci/artifacts/timeline.png" ] && echo "timeline screenshots: $MODULE_DIR/ci/artifacts/timeline.png, timeline-hover.png"
     fi
 else
     skip "phpunit (not installed)"

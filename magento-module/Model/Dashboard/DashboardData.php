@@ -53,7 +53,8 @@ class DashboardData
             $code = (string)($run['jobCode'] ?? '');
             $byJob[$code] = ($byJob[$code] ?? 0) + 1;
         }
-        arsort($byJob);
+        // Most errors first; ties by code, so the order does not change from one load to the next.
+        uksort($byJob, static fn (string $a, string $b): int => [$byJob[$b], $a] <=> [$byJob[$a], $b]);
 
         return [
             'lanes' => $lanes,

@@ -19,15 +19,16 @@ use PHPUnit\Framework\TestCase;
  */
 class TimelineBrowserTest extends TestCase
 {
-    /** The jobs the scenario needs, each ending one way. Schedules far off are started by runJobNow. */
+    /**
+     * The jobs the scenario needs, each ending one way. Schedules far off are started by runJobNow.
+     * feed_refresh fires every second, so the restart in makeRuns() leaves fire times behind: MISSED.
+     */
     private const CONFIG = <<<'TOML'
 kill_grace = "1s"
-drain_timeout = "2s"   # the test's stop() ends the long runs within seconds
+drain_timeout = "2s"   # a restart or stop() ends the long runs within seconds
 
 [lanes.default]
 slots = 8
-[lanes.narrow]
-slots = 1
 
 [[jobs]]
 code = "catalog_reindex"
@@ -46,6 +47,11 @@ timeout = "1s"
 command = ["sleep", "30"]
 
 [[jobs]]
+code = "feed_refresh"
+schedule = "@every 1s"
+command = ["true"]
+
+[[jobs]]
 code = "cleanup_logs"
 schedule = "0 0 1 1 *"
 command = ["sleep", "60"]
@@ -53,15 +59,7 @@ command = ["sleep", "60"]
 [[jobs]]
 code = "import_products"
 schedule = "0 0 1 1 *"
-lane = "narrow"
 command = ["sleep", "300"]
-
-[[jobs]]
-code = "feed_refresh"
-schedule = "@every 2s"
-lane = "narrow"
-starting_deadline = "1s"
-command = ["true"]
 
 [[jobs]]
 code = "newsletter_send"
@@ -147,18 +145,12 @@ TOML;
      */
     private static function makeRuns(CronkeeperService $ck): void
     {
-        $now = static fn (string $code): array => $ck->query('mutation ($c: String!) { runJobNow(code: $c) { id } }', ['c' => $code])['runJobNow'];
+        $now = static fn (string $code): string => $ck->query('mutation ($c: String!) { runJobNow(code: $c) { id } }', ['c' => $code])['runJobNow']['id'];
         $status = static fn (string $id): string => $ck->query(self::RUN, ['id' => $id])['run']['status'];
-
-        $running = $now('import_products')['id'];       // occupies the narrow lane: feed_refresh waits, then is MISSED
-        $doomed = $now('cleanup_logs')['id'];
-        $ck->waitFor('cleanup_logs to run', 10, static fn () => $status($doomed) === 'RUNNING' ? true : null);
-        $ck->query('mutation ($id: ID!) { killRun(id: $id) { id } }', ['id' => $doomed]);
-        $now('newsletter_send');                         // fails, its retry waits 3 min: PENDING
-
         $seen = static function () use ($ck): array {
-            $to = gmdate('Y-m-d\TH:i:s\Z', time() + 3600);
-            $rows = $ck->query(self::TIMELINE, ['from' => gmdate('Y-m-d\TH:i:s\Z', time() - 3600), 'to' => $to])['timeline'];
+            $rows = $ck->query(self::TIMELINE, [
+                'from' => gmdate('Y-m-d\TH:i:s\Z', time() - 3600), 'to' => gmdate('Y-m-d\TH:i:s\Z', time() + 3600),
+            ])['timeline'];
             $statuses = [];
             foreach ($rows as $row) {
                 foreach ($row['runs'] as $run) {
@@ -167,20 +159,32 @@ TOML;
             }
             return $statuses;
         };
-        $ck->waitFor('runs of every status: ' . implode(', ', self::MUST_SHOW), 45, static function () use ($seen) {
+
+        $doomed = $now('cleanup_logs');
+        $ck->waitFor('cleanup_logs to run', 10, static fn () => $status($doomed) === 'RUNNING' ? true : null);
+        $ck->query('mutation ($id: ID!) { killRun(id: $id) { id } }', ['id' => $doomed]);
+        $now('newsletter_send');                         // fails; its retry waits 3 min: PENDING
+        $ck->waitFor('a success, a failure and a timeout', 20, static function () use ($seen) {
+            return array_diff(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'PENDING'], array_keys($seen())) === [] ? true : null;
+        });
+        // Down for a few seconds, as in a deployment: feed_refresh's fire times in between become MISSED.
+        $ck->restart(4.0);
+        $running = $now('import_products');
+        $ck->waitFor('import_products to run', 10, static fn () => $status($running) === 'RUNNING' ? true : null);
+        $ck->waitFor('runs of every status: ' . implode(', ', self::MUST_SHOW), 20, static function () use ($seen) {
             return array_diff(self::MUST_SHOW, array_keys($seen())) === [] ? true : null;
         });
+
         $ck->query('mutation ($codes: [String!]!) { pauseJobs(codes: $codes) { code } }', ['codes' => self::SCHEDULED]);
         // Settled: nothing QUEUED any more, and the only RUNNING run is import_products.
-        $ck->waitFor('the runs to settle after pausing', 30, static function () use ($seen, $ck, $running) {
-            $s = $seen();
+        $ck->waitFor('the runs to settle after pausing', 20, static function () use ($ck, $running) {
             $busy = $ck->query('{ runs(filter: {statuses: [QUEUED, RUNNING]}) { nodes { id } } }')['runs']['nodes'];
-            return !isset($s['QUEUED']) && array_column($busy, 'id') === [$running] ? true : null;
+            return array_column($busy, 'id') === [$running] ? true : null;
         });
-        self::$killedRunId = $doomed;
         if ($status($doomed) !== 'KILLED') {
             throw new \RuntimeException("cleanup_logs run $doomed ended " . $status($doomed) . ', not KILLED');
         }
+        self::$killedRunId = $doomed;
     }
 
     private function browser(): WebDriver
@@ -261,7 +265,7 @@ TOML;
     {
         $this->waitUntilReady();
         $spans = ['1h' => 3600, '24h' => 86400, '7d' => 604800, '6h' => 21600];
-        $widths = [];
+        $spread = [];
         foreach ($spans as $zoom => $seconds) {
             $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="' . $zoom . '"]'));
             $this->browser()->waitFor("zoom $zoom", "var t = document.getElementById('timeline');
@@ -280,12 +284,13 @@ TOML;
             $windows = array_map(static fn (?array $v) => $v === null ? null : strtotime($v['to']) - strtotime($v['from']), $asked);
             self::assertContains($seconds, $windows, "a $zoom query reached the service");
 
-            // The running import's block: narrower the wider the window.
-            $widths[$zoom] = $this->browser()->execute(
-                'return document.querySelector(\'.ck-tl-row[data-job-code="import_products"] .ck-tl-run[data-status="RUNNING"]\').getBoundingClientRect().width;'
-            );
+            // How far apart the first and the last run are drawn: the wider the window, the closer.
+            $spread[$zoom] = $this->browser()->execute('var lefts = [];
+                document.querySelectorAll(".ck-tl-run").forEach(function (b) { lefts.push(b.getBoundingClientRect().left); });
+                return Math.max.apply(null, lefts) - Math.min.apply(null, lefts);');
         }
-        self::assertGreaterThan($widths['6h'] * 3, $widths['1h'], 'zooming in widens a block');
+        self::assertGreaterThan($spread['6h'] * 4, $spread['1h'], 'zooming in from 6 h to 1 h spreads the runs out');
+        self::assertGreaterThan($spread['7d'] * 4, $spread['24h'], 'zooming out from 24 h to 7 d squeezes them together');
         self::assertGreaterThan(0, $this->browser()->execute('return document.querySelectorAll(".ck-tl-axis .ck-tl-tick").length;'));
     }
 
@@ -294,9 +299,16 @@ TOML;
         $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="1h"]'));
         $this->browser()->waitFor('zoom 1h', "return document.getElementById('timeline').getAttribute('data-zoom') === '1h';");
         $this->waitUntilReady();
-        $id = (string)$this->browser()->execute(
-            'return document.querySelector(\'.ck-tl-row[data-job-code="export_orders"] .ck-tl-run[data-status="FAILED"]\').getAttribute("data-run-id");'
-        );
+        $artifacts = getenv('CRONKEEPER_ARTIFACTS') ?: dirname(__DIR__, 2) . '/ci/artifacts';
+        $this->browser()->screenshot($artifacts . '/timeline.png');
+        // A failed block that nothing else covers at its centre (short runs get a minimum width and overlap).
+        $id = (string)$this->browser()->execute('var found = null;
+            document.querySelectorAll(\'.ck-tl-row[data-job-code="export_orders"] .ck-tl-run[data-status="FAILED"]\').forEach(function (b) {
+                var r = b.getBoundingClientRect();
+                if (document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === b) { found = b.getAttribute("data-run-id"); }
+            });
+            return found;');
+        self::assertNotSame('', $id, 'a failed block can be pointed at');
         $run = self::$service->query('query ($id: ID!) { run(id: $id) { error exitCode } }', ['id' => $id], 'viewer')['run'];
 
         $this->browser()->hover($this->browser()->find('.ck-tl-run[data-run-id="' . $id . '"]'));
@@ -310,9 +322,15 @@ TOML;
         self::assertNotEmpty($run['error'], 'the API reports an error for the failed run');
         self::assertStringContainsString(mb_substr((string)$run['error'], 0, 60), $text);
 
-        $artifact = getenv('CRONKEEPER_ARTIFACTS') ?: dirname(__DIR__, 2) . '/ci/artifacts';
-        $this->browser()->screenshot($artifact . '/timeline.png');
-        self::assertFileExists($artifact . '/timeline.png');
+        $box = $this->browser()->execute('var t = document.querySelector(".ck-tl-tooltip").getBoundingClientRect(),
+            b = document.querySelector(\'.ck-tl-run[data-run-id="\' + arguments[0] + \'"]\').getBoundingClientRect();
+            return {tipRight: t.right, tipLeft: t.left, blockLeft: b.left, blockRight: b.right, page: document.documentElement.clientWidth};', [$id]);
+        self::assertTrue($box['tipRight'] <= $box['blockLeft'] || $box['tipLeft'] >= $box['blockRight'], 'the details do not cover the block');
+        self::assertLessThanOrEqual($box['page'], $box['tipRight'], 'the details stay on the page');
+
+        $this->browser()->screenshot($artifacts . '/timeline-hover.png');
+        self::assertFileExists($artifacts . '/timeline.png');
+        self::assertFileExists($artifacts . '/timeline-hover.png');
     }
 
     public function testANewRunAppearsWithoutReloadingThePage(): void

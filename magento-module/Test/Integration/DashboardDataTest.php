@@ -89,6 +89,9 @@ TOML;
                 $status($timeout) === 'TIMED_OUT' && $status($killed) === 'KILLED' ? true : null);
             $ck->waitFor('the failure alert to open', 20, static fn () =>
                 $ck->query('{ alerts(filter: {state: OPEN}) { totalCount } }')['alerts']['totalCount'] > 0 ? true : null);
+            $ck->waitFor('export_orders to fail three times', 20, static fn () => $ck->query(
+                '{ runs(filter: {jobCode: "export_orders", statuses: [FAILED]}) { totalCount } }'
+            )['runs']['totalCount'] >= 3 ? true : null);
             self::$killedRunId = $killed;
         } catch (\Throwable $e) {
             self::$setupError = get_class($e) . ': ' . $e->getMessage();
@@ -154,7 +157,7 @@ TOML;
         self::assertContains('FAILED', $statuses);
         self::assertNotContains(self::$killedRunId, array_column($errors['items'], 'id'), 'a kill is not an error');
         self::assertArrayHasKey('export_orders', $errors['byJob']);
-        self::assertSame(array_key_first($errors['byJob']), 'export_orders', 'the job with most errors first');
+        self::assertSame('export_orders', array_key_first($errors['byJob']), 'the job with most errors first');
         self::assertLessThanOrEqual(DashboardData::LIST_LIMIT, count($errors['items']));
         $failed = array_values(array_filter($errors['items'], static fn (array $r) => $r['status'] === 'FAILED'))[0];
         self::assertSame('export_orders', $failed['jobCode']);

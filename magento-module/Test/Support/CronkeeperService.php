@@ -51,24 +51,42 @@ final class CronkeeperService
     public static function start(string $bin, string $configToml = ''): self
     {
         $service = new self($bin);
-        $args = [$bin, 'serve'];
         if ($configToml !== '') {
             file_put_contents($service->dir . '/cronkeeper.toml', $configToml);
-            $args = [$bin, 'serve', '--config', $service->dir . '/cronkeeper.toml'];
         }
-        $service->process = proc_open(
+        $service->launch();
+        return $service;
+    }
+
+    /**
+     * Stops the service (SIGTERM: it drains), keeps it down for `$downSeconds`, and starts it again on the
+     * same database, port and config: what a deployment or a crash-and-restart looks like to the scheduler.
+     */
+    public function restart(float $downSeconds): void
+    {
+        $this->terminate();
+        usleep((int)($downSeconds * 1_000_000));
+        $this->launch();
+    }
+
+    private function launch(): void
+    {
+        $args = [$this->bin, 'serve'];
+        if (is_file($this->dir . '/cronkeeper.toml')) {
+            $args = [$this->bin, 'serve', '--config', $this->dir . '/cronkeeper.toml'];
+        }
+        $this->process = proc_open(
             $args,
-            [0 => ['file', '/dev/null', 'r'], 1 => ['file', $service->dir . '/stdout.log', 'w'], 2 => ['file', $service->dir . '/stderr.log', 'w']],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->dir . '/stdout.log', 'a'], 2 => ['file', $this->dir . '/stderr.log', 'a']],
             $pipes,
-            $service->dir,
-            $service->env()
+            $this->dir,
+            $this->env()
         );
-        if (!is_resource($service->process) || !$service->waitForHealth(20.0)) {
-            $log = $service->log();
-            $service->stop();
+        if (!is_resource($this->process) || !$this->waitForHealth(20.0)) {
+            $log = $this->log();
+            $this->stop();
             throw new \RuntimeException('cronkeeper did not become healthy: ' . $log);
         }
-        return $service;
     }
 
     /**
@@ -183,6 +201,14 @@ final class CronkeeperService
      */
     public function stop(): void
     {
+        $this->terminate();
+        if (is_dir($this->dir)) {
+            exec('rm -rf ' . escapeshellarg($this->dir));
+        }
+    }
+
+    private function terminate(): void
+    {
         if (is_resource($this->process)) {
             proc_terminate($this->process, 15);
             $deadline = microtime(true) + 5;
@@ -195,8 +221,5 @@ final class CronkeeperService
             proc_close($this->process);
         }
         $this->process = null;
-        if (is_dir($this->dir)) {
-            exec('rm -rf ' . escapeshellarg($this->dir));
-        }
     }
 }

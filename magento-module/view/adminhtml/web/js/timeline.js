@@ -88,6 +88,8 @@
         '.ck-tl-track{flex:1 1 auto;position:relative;overflow:hidden}',
         '.ck-tl-tick{position:absolute;top:0;bottom:0;border-left:1px solid #ddd;padding-left:3px;font-size:11px;line-height:24px;color:#6b6b6b;white-space:nowrap}',
         '.ck-tl-gridline{position:absolute;top:0;bottom:0;border-left:1px solid #f0f0f0}',
+        '.ck-tl-now-layer{position:absolute;top:0;bottom:0;right:0;pointer-events:none}',
+        '.ck-tl-now-layer[hidden],.ck-tl-empty[hidden]{display:none}',
         '.ck-tl-now{position:absolute;top:0;bottom:0;border-left:2px solid #e22626;pointer-events:none}',
         '.ck-tl-run{position:absolute;top:4px;height:18px;min-width:4px;border-radius:2px;box-sizing:border-box;display:block}',
         '.ck-tl-run:hover,.ck-tl-run:focus{outline:2px solid #303030;z-index:2}',
@@ -427,92 +429,130 @@
             });
     };
 
+    /**
+     * Draws the rows for `win`. Rows and blocks are kept by job code and run id from one refresh to the
+     * next and only updated, so a block under the pointer or holding the keyboard focus stays the same
+     * element while the picture refreshes.
+     */
     Timeline.prototype.render = function (win) {
         var doc = this.doc, zone = this.options.timeZone, zoom = ZOOMS[this.zoom];
         var span = win.to - win.from, now = this.now();
         var pct = function (t) { return ((t - win.from) / span * 100).toFixed(4) + '%'; };
         var tickTimes = ticks(win.from, win.to, zoom.tick, zone);
         var tickFormat = formatter(zone, this.zoom === '7d', false);
+        var gridlines = function () {
+            var layer = el(doc, 'div', 'ck-tl-gridlines');
+            tickTimes.forEach(function (t) {
+                var line = el(doc, 'div', 'ck-tl-gridline');
+                line.style.left = pct(t);
+                layer.appendChild(line);
+            });
+            return layer;
+        };
 
         this.element.setAttribute('data-from', new Date(win.from).toISOString());
         this.element.setAttribute('data-to', new Date(win.to).toISOString());
-        this.grid.textContent = '';
 
-        var axis = el(doc, 'div', 'ck-tl-axis');
-        axis.appendChild(el(doc, 'div', 'ck-tl-job', 'Job'));
-        var axisTrack = el(doc, 'div', 'ck-tl-track');
+        if (!this.axis) {
+            this.axis = el(doc, 'div', 'ck-tl-axis');
+            this.axis.appendChild(el(doc, 'div', 'ck-tl-job', 'Job'));
+            this.axisTrack = el(doc, 'div', 'ck-tl-track');
+            this.axis.appendChild(this.axisTrack);
+            this.grid.appendChild(this.axis);
+            this.lines = {};
+        }
+        this.axisTrack.textContent = '';
         tickTimes.forEach(function (t) {
             // A label squeezed against the right edge would be cut off: keep its line, drop its text.
             var tick = el(doc, 'div', 'ck-tl-tick', (win.to - t) / span > 0.04 ? tickFormat.format(new Date(t)) : '');
             tick.style.left = pct(t);
             tick.setAttribute('data-time', new Date(t).toISOString());
-            axisTrack.appendChild(tick);
-        });
-        axis.appendChild(axisTrack);
-        this.grid.appendChild(axis);
-
-        if (!this.rows.length) {
-            this.grid.appendChild(el(doc, 'div', 'ck-tl-empty', 'No runs in this window.'));
-            this.runsById = {};
-            this.tooltip.hidden = true;
-            return;
-        }
+            this.axisTrack.appendChild(tick);
+        }, this);
 
         var rows = this.rows.slice().sort(function (a, b) { return a.jobCode < b.jobCode ? -1 : (a.jobCode > b.jobCode ? 1 : 0); });
-        var runUrl = this.options.runUrl, byId = {};
+        var runUrl = this.options.runUrl, byId = {}, keptLines = {}, previous = this.axis;
         rows.forEach(function (row) {
-            var line = el(doc, 'div', 'ck-tl-row');
-            line.setAttribute('data-job-code', row.jobCode);
-            var label = el(doc, 'div', 'ck-tl-job', row.jobCode);
-            label.title = row.jobCode;
-            line.appendChild(label);
-            var track = el(doc, 'div', 'ck-tl-track');
-            tickTimes.forEach(function (t) {
-                var gridline = el(doc, 'div', 'ck-tl-gridline');
-                gridline.style.left = pct(t);
-                track.appendChild(gridline);
-            });
+            var line = this.lines[row.jobCode];
+            if (!line) {
+                line = {node: el(doc, 'div', 'ck-tl-row'), track: el(doc, 'div', 'ck-tl-track'), blocks: {}};
+                line.node.setAttribute('data-job-code', row.jobCode);
+                var label = el(doc, 'div', 'ck-tl-job', row.jobCode);
+                label.title = row.jobCode;
+                line.node.appendChild(label);
+                line.node.appendChild(line.track);
+            }
+            if (previous.nextSibling !== line.node) {
+                this.grid.insertBefore(line.node, previous.nextSibling);
+            }
+            previous = line.node;
+            keptLines[row.jobCode] = line;
+
+            if (line.track.firstChild && line.track.firstChild.className === 'ck-tl-gridlines') {
+                line.track.replaceChild(gridlines(), line.track.firstChild);
+            } else {
+                line.track.insertBefore(gridlines(), line.track.firstChild);
+            }
+            var keptBlocks = {};
             (row.runs || []).forEach(function (run) {
                 var extent = runExtent(run, now);
                 if (extent[0] === null || extent[1] < win.from || extent[0] > win.to) {
                     return;
                 }
                 var info = statusInfo(run.status);
-                var block = el(doc, runUrl ? 'a' : 'span', 'ck-tl-run');
-                if (runUrl) {
-                    block.href = runUrl.replace('{id}', encodeURIComponent(run.id));
-                } else {
-                    block.tabIndex = 0;
+                var block = line.blocks[run.id];
+                if (!block) {
+                    block = el(doc, runUrl ? 'a' : 'span', 'ck-tl-run');
+                    if (runUrl) {
+                        block.href = runUrl.replace('{id}', encodeURIComponent(run.id));
+                    } else {
+                        block.tabIndex = 0;
+                    }
+                    block.setAttribute('data-run-id', run.id);
+                    line.track.appendChild(block);
                 }
-                block.setAttribute('data-run-id', run.id);
                 block.setAttribute('data-status', run.status);
                 block.setAttribute('aria-label', row.jobCode + ': ' + info.label);
                 block.style.left = pct(Math.max(extent[0], win.from));
                 block.style.width = ((Math.min(extent[1], win.to) - Math.max(extent[0], win.from)) / span * 100).toFixed(4) + '%';
                 block.style.backgroundColor = info.color;
                 block.style.borderColor = info.color;
-                if (WAITING[run.status]) {
-                    block.classList.add('ck-tl-waiting');
-                }
-                if (run.status === 'RUNNING') {
-                    block.classList.add('ck-tl-running');
-                }
+                block.classList.toggle('ck-tl-waiting', !!WAITING[run.status]);
+                block.classList.toggle('ck-tl-running', run.status === 'RUNNING');
+                keptBlocks[run.id] = block;
                 byId[run.id] = run;
-                track.appendChild(block);
             });
-            line.appendChild(track);
-            this.grid.appendChild(line);
+            Object.keys(line.blocks).forEach(function (id) {
+                if (!keptBlocks[id]) {
+                    line.track.removeChild(line.blocks[id]);
+                }
+            });
+            line.blocks = keptBlocks;
         }, this);
+        Object.keys(this.lines).forEach(function (code) {
+            if (!keptLines[code]) {
+                this.grid.removeChild(this.lines[code].node);
+            }
+        }, this);
+        this.lines = keptLines;
 
-        if (now >= win.from && now <= win.to) {
-            // The "now" line spans the tracks only, so it is placed over the grid minus the job column.
-            var nowLayer = el(doc, 'div', 'ck-tl-track');
-            nowLayer.style.cssText = 'position:absolute;top:0;bottom:0;right:0;left:' + axis.firstChild.offsetWidth + 'px;pointer-events:none';
-            var line = el(doc, 'div', 'ck-tl-now');
-            line.style.left = pct(now);
-            nowLayer.appendChild(line);
-            this.grid.appendChild(nowLayer);
+        if (!this.empty) {
+            this.empty = el(doc, 'div', 'ck-tl-empty', 'No runs in this window.');
+            this.grid.appendChild(this.empty);
         }
+        this.empty.hidden = rows.length > 0;
+
+        if (!this.nowLayer) {
+            // The "now" line spans the tracks only: a layer over the grid minus the job column.
+            this.nowLayer = el(doc, 'div', 'ck-tl-now-layer');
+            this.nowLine = el(doc, 'div', 'ck-tl-now');
+            this.nowLayer.appendChild(this.nowLine);
+            this.grid.appendChild(this.nowLayer);
+        }
+        this.nowLayer.style.left = this.axis.firstChild.offsetWidth + 'px';
+        this.nowLayer.hidden = !(now >= win.from && now <= win.to);
+        this.nowLine.style.left = pct(now);
+
         this.runsById = byId;
         // A refresh under a resting pointer keeps the details open, with the run's latest state.
         var shown = this.tooltip.getAttribute('data-run-id');
@@ -547,9 +587,13 @@
             x = event.clientX - box.left + 12;
             y = event.clientY - box.top + 14;
         }
-        // Keep it inside the component horizontally.
-        var maxX = Math.max(0, box.width - this.tooltip.offsetWidth - 4);
-        this.tooltip.style.left = Math.min(x, maxX) + 'px';
+        // Recent runs sit at the right edge: there the details open to the left of the pointer, so
+        // they never cover the blocks next to it; and they always stay inside the component.
+        var width = this.tooltip.offsetWidth;
+        if (x + width > box.width - 4) {
+            x = x - width - 24;
+        }
+        this.tooltip.style.left = Math.max(0, Math.min(x, box.width - width - 4)) + 'px';
         this.tooltip.style.top = y + 'px';
     };
 
