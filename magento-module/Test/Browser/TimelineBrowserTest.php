@@ -5,6 +5,7 @@ namespace Cronkeeper\Scheduler\Test\Browser;
 
 use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
 use Cronkeeper\Scheduler\Test\Support\PhpServer;
+use Cronkeeper\Scheduler\Test\Support\UsesCronkeeperService;
 use Cronkeeper\Scheduler\Test\Support\WebDriver;
 use PHPUnit\Framework\TestCase;
 
@@ -77,30 +78,28 @@ TOML;
 }';
     private const RUN = 'query ($id: ID!) { run(id: $id) { id status } }';
 
-    private static ?CronkeeperService $service = null;
+    use UsesCronkeeperService {
+        UsesCronkeeperService::tearDownAfterClass as stopService;
+    }
+
     private static ?PhpServer $page = null;
     private static ?WebDriver $browser = null;
     private static ?string $requestLog = null;
-    private static ?string $setupError = null;
-    private static ?string $skipReason = null;
+    private static ?string $noBrowser = null;
     private static ?string $killedRunId = null;
 
     public static function setUpBeforeClass(): void
     {
+        $tools = WebDriver::locate();
+        if (is_string($tools)) {
+            self::$noBrowser = 'timeline browser test: ' . $tools;
+            return;
+        }
+        self::startService(self::CONFIG, static fn (CronkeeperService $ck) => self::makeRuns($ck));
+        if (self::$service === null || self::$setupError !== null) {
+            return;
+        }
         try {
-            $bin = CronkeeperService::binary();
-            $tools = WebDriver::locate();
-            if ($bin === null) {
-                self::$skipReason = 'CRONKEEPER_BIN is not set: the timeline browser test needs the cronkeeper binary.';
-                return;
-            }
-            if (is_string($tools)) {
-                self::$skipReason = 'timeline browser test: ' . $tools;
-                return;
-            }
-            self::$service = CronkeeperService::start($bin, self::CONFIG);
-            self::makeRuns(self::$service);
-
             self::$requestLog = tempnam(sys_get_temp_dir(), 'ck-tl-requests-');
             self::$page = new PhpServer(__DIR__ . '/_files/standalone.php', [
                 'CK_TOKEN' => self::$service->cliToken('viewer', 'timeline-browser-test'),
@@ -121,7 +120,7 @@ TOML;
     {
         self::$browser?->quit();
         self::$page?->stop();
-        self::$service?->stop();
+        self::stopService();
         if (self::$requestLog !== null) {
             @unlink(self::$requestLog);
         }
@@ -129,15 +128,13 @@ TOML;
 
     protected function setUp(): void
     {
-        if (self::$skipReason !== null) {
+        if (self::$noBrowser !== null) {
             if (getenv('CI')) {
-                self::fail(self::$skipReason . ' Nothing may be skipped in CI.');
+                self::fail(self::$noBrowser . ' Nothing may be skipped in CI.');
             }
-            self::markTestSkipped(self::$skipReason);
+            self::markTestSkipped(self::$noBrowser);
         }
-        if (self::$setupError !== null) {
-            self::fail(self::$setupError);
-        }
+        $this->requireService();
     }
 
     /**

@@ -7,6 +7,8 @@ use Cronkeeper\Scheduler\Model\Dashboard\DashboardData;
 use Cronkeeper\Scheduler\Model\GraphQl\Exception\ServiceUnavailableException;
 use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
 use Cronkeeper\Scheduler\Test\Support\MintingServiceClient;
+use Cronkeeper\Scheduler\Test\Support\TemplateRenderer;
+use Cronkeeper\Scheduler\Test\Support\UsesCronkeeperService;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -63,18 +65,13 @@ TOML;
     private const RUN_NOW = 'mutation ($c: String!) { runJobNow(code: $c) { id } }';
     private const RUN = 'query ($id: ID!) { run(id: $id) { status } }';
 
-    private static ?CronkeeperService $service = null;
-    private static ?string $setupError = null;
+    use UsesCronkeeperService;
+
     private static ?string $killedRunId = null;
 
     public static function setUpBeforeClass(): void
     {
-        try {
-            $bin = CronkeeperService::binary();
-            if ($bin === null) {
-                return;
-            }
-            self::$service = $ck = CronkeeperService::start($bin, self::CONFIG);
+        self::startService(self::CONFIG, static function (CronkeeperService $ck): void {
             $now = static fn (string $code): string => $ck->query(self::RUN_NOW, ['c' => $code])['runJobNow']['id'];
             $status = static fn (string $id): string => $ck->query(self::RUN, ['id' => $id])['run']['status'];
 
@@ -93,27 +90,12 @@ TOML;
                 '{ runs(filter: {jobCode: "export_orders", statuses: [FAILED]}) { totalCount } }'
             )['runs']['totalCount'] >= 3 ? true : null);
             self::$killedRunId = $killed;
-        } catch (\Throwable $e) {
-            self::$setupError = get_class($e) . ': ' . $e->getMessage();
-        }
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::$service?->stop();
+        });
     }
 
     protected function setUp(): void
     {
-        if (self::$service === null && self::$setupError === null) {
-            if (getenv('CI')) {
-                self::fail('CRONKEEPER_BIN must point to the cronkeeper binary in CI.');
-            }
-            self::markTestSkipped('CRONKEEPER_BIN is not set: the dashboard test needs the cronkeeper binary.');
-        }
-        if (self::$setupError !== null) {
-            self::fail(self::$setupError);
-        }
+        $this->requireService();
     }
 
     private function dashboard(): DashboardData
@@ -191,6 +173,65 @@ TOML;
         self::assertIsArray($data['consumers']);
         // 24 h before 12:00 UTC is 14:00 the day before in Amsterdam (UTC+2 in July).
         self::assertSame('2026-06-30 14:00:00', $data['errors']['since']);
+    }
+
+    public function testTheTemplateRendersWhatWasAssembled(): void
+    {
+        $data = $this->dashboard()->assemble(new \DateTimeImmutable());
+        $html = TemplateRenderer::render('dashboard.phtml', self::viewModel($data, null));
+
+        self::assertStringNotContainsString('message-error', $html);
+        self::assertMatchesRegularExpression('#<td>narrow</td>\s*<td>1 / 1</td>\s*<td>0</td>\s*<td>1</td>#', $html);
+        self::assertStringContainsString('class="cronkeeper-saturated"', $html);
+        self::assertStringContainsString('<td>exports failing</td>', $html);
+        self::assertStringContainsString('<td>job:export_orders</td>', $html);
+        $firstError = $data['errors']['items'][0];
+        self::assertStringContainsString('<a href="/run/view/id/' . $firstError['id'] . '">#' . $firstError['id'] . '</a>', $html);
+        self::assertStringContainsString('No queues reported', $html);
+        self::assertStringContainsString('No consumer processes reported.', $html);
+    }
+
+    public function testTheTemplateShowsAnUnreachableServiceAsAnAdminError(): void
+    {
+        $html = TemplateRenderer::render('dashboard.phtml', self::viewModel(null, 'The cronkeeper service at http://x <b> is unreachable'));
+        self::assertStringContainsString('message message-error', $html);
+        self::assertStringContainsString('is unreachable', $html);
+        self::assertStringContainsString('&lt;b&gt;', $html, 'the message is escaped');
+        self::assertStringNotContainsString('<table', $html);
+    }
+
+    /**
+     * What ViewModel/Dashboard gives the template (the real one needs Magento's URL builder and time zone).
+     *
+     * @param array<string, mixed>|null $data
+     */
+    private static function viewModel(?array $data, ?string $error): object
+    {
+        return new class ($data, $error) {
+            public function __construct(private readonly ?array $data, private readonly ?string $error)
+            {
+            }
+
+            public function getData(): ?array
+            {
+                return $this->data;
+            }
+
+            public function getError(): ?string
+            {
+                return $this->error;
+            }
+
+            public function getRunUrl(string $id): string
+            {
+                return '/run/view/id/' . $id;
+            }
+
+            public function getTimelineUrl(): string
+            {
+                return '/timeline';
+            }
+        };
     }
 
     /**

@@ -11,6 +11,7 @@ use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
 use Cronkeeper\Scheduler\Model\Grid\GridRequestMapper;
 use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
+use Cronkeeper\Scheduler\Test\Support\UsesCronkeeperService;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -20,37 +21,16 @@ use PHPUnit\Framework\TestCase;
  */
 class ServiceTest extends TestCase
 {
-    private static ?CronkeeperService $service = null;
-    private static ?string $startError = null;
+    use UsesCronkeeperService;
 
     public static function setUpBeforeClass(): void
     {
-        try {
-            $bin = CronkeeperService::binary();
-            if ($bin !== null) {
-                self::$service = CronkeeperService::start($bin);
-            }
-        } catch (\RuntimeException $e) {
-            self::$startError = $e->getMessage();
-        }
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::$service?->stop();
+        self::startService();
     }
 
     protected function setUp(): void
     {
-        if ((getenv('CRONKEEPER_BIN') ?: '') === '') {
-            if (getenv('CI')) {
-                self::fail('CRONKEEPER_BIN must point to the cronkeeper binary in CI.');
-            }
-            self::markTestSkipped('CRONKEEPER_BIN is not set: the integration tests need the cronkeeper binary.');
-        }
-        if (self::$startError !== null) {
-            self::fail(self::$startError);
-        }
+        $this->requireService();
     }
 
     private function client(): Client
