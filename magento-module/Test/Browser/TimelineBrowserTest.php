@@ -107,6 +107,7 @@ TOML;
                 'CK_TIMELINE_JS' => dirname(__DIR__, 2) . '/view/adminhtml/web/js/timeline.js',
                 'CK_REQUEST_LOG' => self::$requestLog,
                 'CK_REFRESH_SECONDS' => '2',
+                'CK_JWT_SECRET' => CronkeeperService::SECRET,
             ]);
             self::$page->start();
             self::$browser = WebDriver::start($tools[0], $tools[1]);
@@ -221,20 +222,24 @@ TOML;
         return "rgb($r, $g, $b)";
     }
 
-    public function testEveryRunOfTheApiIsABlockInItsJobsRowColouredByItsStatus(): void
+    /**
+     * Compares the page with the API's timeline for the page's own window: the same rows in code order,
+     * a block per run with its status, painted in its status's colour.
+     *
+     * @return array<string, string> status => colour as drawn
+     */
+    private function assertShowsWhatTheApiHas(): array
     {
-        $this->waitUntilReady();
         $shown = $this->snapshot();
         $colors = $this->browser()->execute('return Object.fromEntries(Object.entries(CronkeeperTimeline.STATUSES).map(function (e) { return [e[0], e[1].color]; }));');
-
         $rows = self::$service->query(self::TIMELINE, ['from' => $shown['from'], 'to' => $shown['to']], 'viewer')['timeline'];
+
         $expected = [];
         foreach ($rows as $row) {
             foreach ($row['runs'] as $run) {
                 $expected[$row['jobCode']][$run['id']] = $run['status'];
             }
         }
-        ksort($expected);
         $actual = [];
         $colorOf = [];
         foreach ($shown['rows'] as $job => $runs) {
@@ -244,14 +249,23 @@ TOML;
                 $colorOf[$block['status']] = $block['color'];
             }
         }
-        ksort($actual);
-        foreach ($expected as $job => $runs) {
-            ksort($expected[$job]);
-            ksort($actual[$job]);
-        }
+        $sorted = static function (array $byJob): array {
+            ksort($byJob);
+            return array_map(static function (array $runs): array {
+                ksort($runs);
+                return $runs;
+            }, $byJob);
+        };
 
-        self::assertSame(array_keys($expected), array_keys($shown['rows']), 'one row per job, in code order');
-        self::assertSame($expected, $actual, 'every run of the API is a block with its status');
+        self::assertSame(array_keys($sorted($expected)), array_keys($shown['rows']), 'one row per job, in code order');
+        self::assertSame($sorted($expected), $sorted($actual), 'every run of the API is a block with its status');
+        return $colorOf;
+    }
+
+    public function testEveryRunOfTheApiIsABlockInItsJobsRowColouredByItsStatus(): void
+    {
+        $this->waitUntilReady();
+        $colorOf = $this->assertShowsWhatTheApiHas();
         foreach (self::MUST_SHOW as $status) {
             self::assertArrayHasKey($status, $colorOf, "a $status block is shown");
         }
@@ -344,9 +358,6 @@ TOML;
         self::assertTrue($this->browser()->execute('return window.__sameDocument === true;'), 'no reload happened');
     }
 
-    /**
-     * Last: it leaves the timeline page.
-     */
     public function testClickingABlockOpensItsRunPage(): void
     {
         $this->waitUntilReady();
@@ -360,5 +371,34 @@ TOML;
 
         self::assertSame('Run ' . $id, $heading);
         self::assertStringEndsWith('/run/view/id/' . $id, $this->browser()->currentUrl());
+    }
+
+    public function testTheAdminsWayDrawsTheSameWithoutATokenInThePage(): void
+    {
+        // As in Magento: the page has only dataUrl; the token is minted server-side by TimelineProxy.
+        $this->browser()->open(self::$page->url('/proxy'));
+        $this->waitUntilReady();
+        $this->assertShowsWhatTheApiHas();
+        self::assertStringNotContainsString('eyJ', (string)$this->browser()->execute('return document.documentElement.outerHTML;'), 'no JWT in the page');
+
+        $lines = file((string)self::$requestLog, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: [];
+        $last = json_decode((string)end($lines), true);
+        self::assertSame(21600, strtotime($last['to']) - strtotime($last['from']), 'the proxy was asked for the 6 h window');
+    }
+
+    /**
+     * Last: it stops the service.
+     */
+    public function testAServiceOutageShowsAnErrorAndKeepsThePicture(): void
+    {
+        $this->waitUntilReady();
+        $rowsBefore = count($this->snapshot()['rows']);
+        self::$service->stop();
+
+        $message = $this->browser()->waitFor('the error message', "var t = document.getElementById('timeline'), e = t.querySelector('.ck-tl-error');
+            return t.getAttribute('data-state') === 'error' && !e.hidden ? e.textContent : null;");
+        self::assertStringContainsString('Could not load the timeline', (string)$message);
+        self::assertStringContainsString('unreachable', (string)$message);
+        self::assertSame($rowsBefore, count($this->snapshot()['rows']), 'the last picture stays');
     }
 }

@@ -1,23 +1,40 @@
 <?php
 /**
- * Router for `php -S` in TimelineBrowserTest: a standalone page (no Magento) that loads timeline.js and
- * talks to the real cronkeeper service.
+ * Router for `php -S` in TimelineBrowserTest: standalone pages (no Magento) that load timeline.js and
+ * talk to the real cronkeeper service.
  *
- *   /                 the page; the token minted by `cronkeeper token` goes in the Authorization header
+ *   /                 the page as any site would mount it: graphqlUrl + the token minted by `cronkeeper token`
+ *   /proxy            the page as the Magento admin mounts it: dataUrl, no token in the browser
  *   /timeline.js      the module's component, byte for byte
  *   /graphql          forwarded to the service as is (cronkeeper sends no CORS headers, so the page
- *                     needs a same-origin path); each request's variables are appended to CK_REQUEST_LOG
+ *                     needs a same-origin path)
+ *   /timeline/data    Model/Timeline/TimelineProxy, what Controller/Adminhtml/Timeline/Data runs, with
+ *                     a token minted here as the admin controller mints it
  *   /run/view/id/<id> a stand-in for the run page the blocks link to
+ *
+ * Each data request's variables are appended to CK_REQUEST_LOG.
  */
 declare(strict_types=1);
 
+use Cronkeeper\Scheduler\Model\GraphQl\Client;
+use Cronkeeper\Scheduler\Model\Timeline\TimelineProxy;
+use Cronkeeper\Scheduler\Test\Support\MintingServiceClient;
+
+require dirname(__DIR__, 2) . '/bootstrap.php';
+
 $path = (string)parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
 $env = static fn (string $name): string => (string)getenv($name);
+$log = static fn (mixed $variables) => file_put_contents(
+    $env('CK_REQUEST_LOG'),
+    json_encode($variables) . "\n",
+    FILE_APPEND | LOCK_EX
+);
 
-if ($path === '/') {
-    $config = json_encode([
-        'graphqlUrl' => '/graphql',
-        'token' => $env('CK_TOKEN'),
+if ($path === '/' || $path === '/proxy') {
+    $source = $path === '/'
+        ? ['graphqlUrl' => '/graphql', 'token' => $env('CK_TOKEN')]
+        : ['dataUrl' => '/timeline/data'];
+    $config = json_encode($source + [
         'runUrl' => '/run/view/id/{id}',
         'zoom' => '6h',
         'refreshSeconds' => (int)$env('CK_REFRESH_SECONDS'),
@@ -48,8 +65,7 @@ if ($path === '/timeline.js') {
 
 if ($path === '/graphql') {
     $body = (string)file_get_contents('php://input');
-    $decoded = json_decode($body, true);
-    file_put_contents($env('CK_REQUEST_LOG'), json_encode($decoded['variables'] ?? null) . "\n", FILE_APPEND | LOCK_EX);
+    $log(json_decode($body, true)['variables'] ?? null);
     $handle = curl_init($env('CK_SERVICE_GRAPHQL'));
     curl_setopt_array($handle, [
         CURLOPT_POST => true,
@@ -67,6 +83,16 @@ if ($path === '/graphql') {
     http_response_code($answer === false ? 502 : $status);
     header('Content-Type: application/json');
     echo $answer === false ? '{"errors":[{"message":"service unreachable"}]}' : $answer;
+    return true;
+}
+
+if ($path === '/timeline/data') {
+    $log(['from' => $_GET['from'] ?? null, 'to' => $_GET['to'] ?? null, 'jobCodes' => $_GET['jobCodes'] ?? null]);
+    $client = new MintingServiceClient(new Client($env('CK_SERVICE_GRAPHQL'), 1000, 5000), $env('CK_JWT_SECRET'), 'viewer', 'timeline-proxy');
+    $answer = (new TimelineProxy($client))->answer($_GET);
+    http_response_code($answer['status']);
+    header('Content-Type: application/json');
+    echo json_encode($answer['body']);
     return true;
 }
 

@@ -228,6 +228,10 @@
         if (!body || typeof body !== 'object') {
             throw TimelineError('The response was not JSON.');
         }
+        if (body.ajaxExpired) {
+            // Magento's answer to an AJAX request (isAjax) from a session that has expired.
+            throw TimelineError('Your admin session has expired: reload the page to sign in again.');
+        }
         if (body.errors && body.errors.length) {
             var first = body.errors[0] || {};
             throw TimelineError(first.message || 'The request failed.', first.extensions && first.extensions.code);
@@ -266,7 +270,8 @@
     /** A fetch function for the Magento module's proxy controller (it runs QUERY itself). */
     function proxy(url) {
         return function (query, variables) {
-            var params = ['from=' + encodeURIComponent(variables.from), 'to=' + encodeURIComponent(variables.to)];
+            // isAjax: Magento then answers an expired session with JSON instead of its login page.
+            var params = ['isAjax=true', 'from=' + encodeURIComponent(variables.from), 'to=' + encodeURIComponent(variables.to)];
             (variables.jobCodes || []).forEach(function (code) {
                 params.push('jobCodes[]=' + encodeURIComponent(code));
             });
