@@ -197,7 +197,7 @@ final class CronkeeperService
     }
 
     /**
-     * SIGTERM, then SIGKILL after 5 s; removes the temporary directory.
+     * SIGTERM, then SIGKILL after 15 s; removes the temporary directory.
      */
     public function stop(): void
     {
@@ -210,8 +210,10 @@ final class CronkeeperService
     private function terminate(): void
     {
         if (is_resource($this->process)) {
+            // SIGTERM drains: running runs get drain_timeout, then TERM, kill_grace, KILL. Waiting long
+            // enough for that matters: a SIGKILLed service would leave its runs' processes behind.
             proc_terminate($this->process, 15);
-            $deadline = microtime(true) + 5;
+            $deadline = microtime(true) + 15;
             while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
                 usleep(50_000);
             }
