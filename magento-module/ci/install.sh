@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what magento-module/ci/test.sh needs (PHP, PHPUnit, xmllint, composer, chromium), only what is missing.
+# Installs what magento-module/ci/test.sh needs (PHP, PHPUnit, xmllint, composer, chromium, node), only what is missing.
 # Idempotent: a second run with everything present does nothing, not even `apt-get update`.
 set -euo pipefail
 
@@ -19,6 +19,8 @@ command -v composer >/dev/null 2>&1 || need+=(composer)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+# node --test for timeline.js's helpers (the machine image ships Node; Debian's nodejs otherwise).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 
 if [ ${#need[@]} -eq 0 ]; then
     echo "magento-module: PHP toolchain and chromium already present"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the module's tests need: php -l, XSD validation of every XML file against Magento's real
 # schemas, composer validate --strict, PHPUnit (unit + integration against the real cronkeeper binary), and the
-# timeline component in headless Chromium against the real binary (screenshot: ci/artifacts/timeline.png).
+# timeline component in headless Chromium against the real binary (screenshot: ci/artifacts/timeline.png)
+# and its layout helpers under node --test.
 #
 # With CI set nothing may be skipped: a missing tool, schema or binary fails the run.
 # Outside CI a missing tool prints "SKIPPED ..." and the rest still runs.
@@ -101,6 +102,14 @@ if have phpunit && have php; then
     fi
 else
     skip "phpunit (not installed)"
+fi
+
+# 6. The timeline component's layout helpers (ticks across time zones and DST, run extents) under Node's
+#    own test runner; no npm packages.
+if have node; then
+    node --test "$MODULE_DIR/Test/js/" || fail "node --test Test/js (timeline.js)"
+else
+    skip "node --test Test/js (node not installed)"
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -148,16 +148,22 @@
         return [start, end];
     }
 
-    /** Offset of `zone` from UTC at instant t, in ms (0 when Intl cannot tell). */
+    /* One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
+    var partsFormatters = {};
+
+    /** Offset of `zone` (the browser's when none) from UTC at instant t, in ms; 0 for an unknown zone. */
     function zoneOffset(t, zone) {
         if (!zone || typeof Intl === 'undefined') {
             return -new Date(t).getTimezoneOffset() * MINUTE;
         }
         try {
-            var parts = new Intl.DateTimeFormat('en-US', {
-                timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-                hour: '2-digit', minute: '2-digit', second: '2-digit'
-            }).formatToParts(new Date(t));
+            if (!partsFormatters[zone]) {
+                partsFormatters[zone] = new Intl.DateTimeFormat('en-US', {
+                    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+                    hour: '2-digit', minute: '2-digit', second: '2-digit'
+                });
+            }
+            var parts = partsFormatters[zone].formatToParts(new Date(t));
             var p = {};
             parts.forEach(function (part) { p[part.type] = part.value; });
             var asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
@@ -167,12 +173,29 @@
         }
     }
 
-    /** Tick instants inside [from, to], on round local times of the zone. */
+    /**
+     * Tick instants inside [from, to], on round local times of the zone (local midnight for day steps).
+     * Each tick is re-aligned with the zone's offset at that tick, so a week that crosses a daylight
+     * saving change still has its ticks at midnight.
+     */
     function ticks(from, to, step, zone) {
-        var offset = zoneOffset(from, zone);
-        var first = Math.ceil((from + offset) / step) * step - offset;
         var out = [];
-        for (var t = first; t <= to; t += step) {
+        // The first instant at or after t whose local time (with the zone's offset at that very instant)
+        // is a multiple of step. Across a DST change the offsets at t and further on differ: try both.
+        var align = function (t) {
+            var best = null;
+            [zoneOffset(t, zone), zoneOffset(t + step, zone)].forEach(function (offset) {
+                var at = Math.ceil((t + offset) / step) * step - offset;
+                for (var i = 0; i < 2; i++, at += step) {
+                    if (zoneOffset(at, zone) === offset && (best === null || at < best)) {
+                        best = at;
+                        break;
+                    }
+                }
+            });
+            return best === null ? t + step : best;
+        };
+        for (var t = align(from); t <= to; t = align(t + 1)) {
             out.push(t);
         }
         return out;
@@ -667,5 +690,7 @@
     CronkeeperTimeline.graphQl = graphQl;
     CronkeeperTimeline.proxy = proxy;
     CronkeeperTimeline.Timeline = Timeline;
+    /* Pure helpers, exported for Test/js/timeline.test.js. */
+    CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, zoneOffset: zoneOffset, formatDuration: formatDuration};
     return CronkeeperTimeline;
 }));
