@@ -110,7 +110,7 @@ TOML;
                 'CK_JWT_SECRET' => CronkeeperService::SECRET,
             ]);
             self::$page->start();
-            self::$browser = WebDriver::start($tools[0], $tools[1]);
+            self::$browser = WebDriver::start($tools[0], $tools[1], 1400, 600);
             self::$browser->open(self::$page->url('/'));
         } catch (\Throwable $e) {
             self::$setupError = get_class($e) . ': ' . $e->getMessage();

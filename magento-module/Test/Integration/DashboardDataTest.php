@@ -187,6 +187,7 @@ TOML;
         self::assertStringContainsString('<td>job:export_orders</td>', $html);
         $firstError = $data['errors']['items'][0];
         self::assertStringContainsString('<a href="/run/view/id/' . $firstError['id'] . '">#' . $firstError['id'] . '</a>', $html);
+        self::assertMatchesRegularExpression('#Most errors among the latest \d+: export_orders \(\d+\)#', $html);
         self::assertStringContainsString('No queues reported', $html);
         self::assertStringContainsString('No consumer processes reported.', $html);
     }
