@@ -358,6 +358,23 @@ TOML;
         self::assertTrue($this->browser()->execute('return window.__sameDocument === true;'), 'no reload happened');
     }
 
+    public function testTypingInTheFilterNarrowsTheRows(): void
+    {
+        $this->waitUntilReady();
+        $filter = $this->browser()->find('.ck-tl-filter');
+        $rows = "return Array.from(document.querySelectorAll('.ck-tl-row')).map(function (r) { return r.getAttribute('data-job-code'); });";
+
+        $this->browser()->type($filter, 'EXPORT');
+        self::assertSame(['export_orders'], $this->browser()->execute($rows), 'case-insensitive substring of the code');
+        $this->browser()->type($filter, '_nothing_like_this');
+        self::assertSame([], $this->browser()->execute($rows));
+        self::assertStringContainsString('No job matches', (string)$this->browser()->execute('return document.querySelector(".ck-tl-empty").textContent;'));
+        $this->browser()->clear($filter);
+        $jobs = substr_count(self::CONFIG, '[[jobs]]');
+        $this->browser()->waitFor('every row back', 'return document.querySelectorAll(".ck-tl-row").length === arguments[0];', [$jobs]);
+        self::assertCount($jobs, $this->browser()->execute($rows), 'every job again');
+    }
+
     public function testClickingABlockOpensItsRunPage(): void
     {
         $this->waitUntilReady();

@@ -100,6 +100,19 @@ final class WebDriver
     }
 
     /**
+     * Types into an input, as a person does (each key fires its input event).
+     */
+    public function type(string $element, string $text): void
+    {
+        $this->command('POST', $this->path('/element/' . $element . '/value'), ['text' => $text]);
+    }
+
+    public function clear(string $element): void
+    {
+        $this->command('POST', $this->path('/element/' . $element . '/clear'), new \stdClass());
+    }
+
+    /**
      * Moves the mouse to the centre of the element, as a person hovering does.
      */
     public function hover(string $element): void
