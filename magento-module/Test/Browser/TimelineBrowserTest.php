@@ -13,9 +13,11 @@ use PHPUnit\Framework\TestCase;
  * view/adminhtml/web/js/timeline.js in headless Chromium (Debian's chromium + chromedriver), on a standalone
  * page, against the real cronkeeper binary with real runs: jobs that succeed, fail, time out, get killed,
  * keep running, wait for a retry and miss their start. The page fetches through a same-origin pass-through
- * to the service with a token minted by `cronkeeper token`.
+ * to the service with a token minted by `cronkeeper token`; a second page mounts it as the Magento admin
+ * does, through Model/Timeline/TimelineProxy.
  *
- * The tests share one browser and one service and run in declaration order (the last one navigates away).
+ * The tests share one browser and one service and run in declaration order: the click leaves the first
+ * page, and the last test stops the service.
  * Skipped outside CI when CRONKEEPER_BIN or chromium is missing; failing in CI.
  */
 class TimelineBrowserTest extends TestCase
