@@ -14,7 +14,7 @@ spl_autoload_register(static function (string $class): void {
     }
     $relative = str_replace('\\', '/', substr($class, strlen($prefix)));
     // The directories that hold Magento-free code; glue classes stay unloadable on purpose.
-    $plain = ['Model/GraphQl/', 'Model/Grid/', 'Model/Acl/', 'Model/Sync/', 'Model/Takeover/', 'Test/',
+    $plain = ['Api/', 'Model/GraphQl/', 'Model/Grid/', 'Model/Acl/', 'Model/Sync/', 'Model/Takeover/', 'Model/Timeline/', 'Model/Dashboard/', 'Test/',
         'Model/Email/', 'Model/Indexer/', 'Model/Lock/MutexInterface', 'Model/Stages/StagePlan'];
     foreach ($plain as $dir) {
         if (str_starts_with($relative, $dir)) {

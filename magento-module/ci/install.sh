@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what magento-module/ci/test.sh needs, only what is missing.
+# Installs what magento-module/ci/test.sh needs (PHP, PHPUnit, xmllint, composer, chromium, node), only what is missing.
 # Idempotent: a second run with everything present does nothing, not even `apt-get update`.
 set -euo pipefail
 
@@ -15,9 +15,15 @@ fi
 command -v phpunit >/dev/null 2>&1 || need+=(phpunit)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v composer >/dev/null 2>&1 || need+=(composer)
+# The timeline's browser test: Debian's Chromium, its WebDriver, and a font to draw text with.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+# node --test for timeline.js's helpers (the machine image ships Node; Debian's nodejs otherwise).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 
 if [ ${#need[@]} -eq 0 ]; then
-    echo "magento-module: PHP toolchain already present"
+    echo "magento-module: PHP toolchain and chromium already present"
     exit 0
 fi
 

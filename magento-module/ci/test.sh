@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Everything the module's tests need: php -l, XSD validation of every XML file against Magento's real
-# schemas, composer validate --strict, PHPUnit (unit + integration against the real cronkeeper binary).
+# schemas, composer validate --strict, PHPUnit (unit + integration against the real cronkeeper binary), and the
+# timeline component in headless Chromium against the real binary (screenshot: ci/artifacts/timeline.png)
+# and its layout helpers under node --test.
 #
 # With CI set nothing may be skipped: a missing tool, schema or binary fails the run.
 # Outside CI a missing tool prints "SKIPPED ..." and the rest still runs.
 #
 # Environment:
-#   CRONKEEPER_BIN   the cronkeeper binary for Test/Integration (default: <repo>/target/debug/cronkeeper if present)
+#   CRONKEEPER_BIN   the cronkeeper binary for Test/Integration and Test/Browser (default: <repo>/target/debug/cronkeeper if present)
+#   CHROMIUM_BIN, CHROMEDRIVER_BIN   default /usr/bin/chromium, /usr/bin/chromedriver (Debian's chromium, chromium-driver)
 set -uo pipefail
 
 MODULE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,14 +29,14 @@ cd "$MODULE_DIR" || exit 1
 # Files of the module itself, never vendor/ or build output.
 list_files() { find . -path ./vendor -prune -o -type f -name "$1" -print | sort; }
 
-# 1. php -l on every PHP file
+# 1. php -l on every PHP file and template
 if have php; then
     n=0
     while IFS= read -r f; do
         n=$((n + 1))
         out="$(php -l "$f" 2>&1)" || fail "php -l $f: $out"
-    done < <(list_files '*.php')
-    echo "php -l: $n files checked"
+    done < <(list_files '*.php'; list_files '*.phtml')
+    echo "php -l: $n files checked (PHP and templates)"
 else
     skip "php -l (php not installed)"
 fi
@@ -85,9 +88,28 @@ if have phpunit && have php; then
     if [ -z "${CRONKEEPER_BIN:-}" ]; then
         skip "Test/Integration against the service (CRONKEEPER_BIN unset and no target/debug/cronkeeper)"
     fi
-    phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" || fail "phpunit"
+    phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" --testsuite unit,integration || fail "phpunit"
+
+    # 5. The timeline component (view/adminhtml/web/js/timeline.js) in headless Chromium, on a standalone
+    #    page against the real service with real runs (Test/Browser/TimelineBrowserTest.php).
+    if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}" ]; then
+        skip "timeline browser test (chromium/chromedriver not installed: run ci/install.sh)"
+    elif [ -z "${CRONKEEPER_BIN:-}" ]; then
+        skip "timeline browser test (CRONKEEPER_BIN unset)"
+    else
+        phpunit --configuration "$MODULE_DIR/phpunit.xml.dist" --testsuite browser || fail "timeline browser test"
+        [ -f "$MODULE_DIR/ci/artifacts/timeline.png" ] && echo "timeline screenshots: $MODULE_DIR/ci/artifacts/timeline.png, timeline-hover.png"
+    fi
 else
     skip "phpunit (not installed)"
+fi
+
+# 6. The timeline component's layout helpers (ticks across time zones and DST, run extents) under Node's
+#    own test runner; no npm packages.
+if have node; then
+    node --test "$MODULE_DIR/Test/js/" || fail "node --test Test/js (timeline.js)"
+else
+    skip "node --test Test/js (node not installed)"
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -52,6 +52,32 @@ GRAPHQL;
   runs(filter: $failed, first: 10) { totalCount nodes { id jobCode lane status scheduledAt error } }
 }';
 
+    /**
+     * The timeline page's only query; view/adminhtml/web/js/timeline.js holds the same text (a unit test
+     * compares them). The timeline proxy controller runs this copy, never a document from the browser.
+     */
+    public const TIMELINE = 'query Timeline($from: DateTime!, $to: DateTime!, $jobCodes: [String!]) {
+  timeline(from: $from, to: $to, jobCodes: $jobCodes) {
+    jobCode
+    runs { id jobCode lane status trigger attempt scheduledAt startedAt finishedAt durationMs exitCode error count killRequested }
+  }
+}';
+
+    /** Everything the dashboard shows, in one round trip (Model/Dashboard/DashboardData). */
+    public const DASHBOARD = 'query Dashboard($errors: ' . self::TYPE_RUN_FILTER . ', $errorLimit: Int, $alertLimit: Int) {
+  lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds }
+  queues { name lane depth consumers }
+  consumers { name queue lane running pid restarts startedAt }
+  alerts(filter: {state: OPEN}, first: $alertLimit) {
+    totalCount
+    nodes { id rule kind subject jobCode lane severity acknowledged summary runId openedAt }
+  }
+  runs(filter: $errors, first: $errorLimit) {
+    totalCount
+    nodes { id jobCode lane status attempt scheduledAt finishedAt exitCode error }
+  }
+}';
+
     public const WHOAMI = '{ me { subject role } }';
 
     private function __construct()

@@ -10,7 +10,8 @@ use Cronkeeper\Scheduler\Model\GraphQl\Exception\UnauthenticatedException;
 use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
 use Cronkeeper\Scheduler\Model\Grid\GridRequestMapper;
-use Cronkeeper\Scheduler\Test\Support\PhpServer;
+use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
+use Cronkeeper\Scheduler\Test\Support\UsesCronkeeperService;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -20,116 +21,26 @@ use PHPUnit\Framework\TestCase;
  */
 class ServiceTest extends TestCase
 {
-    private const SECRET = 'integration-secret-0123456789-abcdefghijklmnopqr'; // 48 bytes
-
-    /** @var resource|null */
-    private static $process = null;
-    private static ?string $dir = null;
-    private static int $port = 0;
-    private static ?string $startError = null;
+    use UsesCronkeeperService;
 
     public static function setUpBeforeClass(): void
     {
-        $bin = getenv('CRONKEEPER_BIN') ?: '';
-        if ($bin === '') {
-            return;
-        }
-        if (!is_executable($bin)) {
-            self::$startError = "CRONKEEPER_BIN=$bin is not executable";
-            return;
-        }
-        self::$dir = sys_get_temp_dir() . '/ck-module-' . bin2hex(random_bytes(4));
-        mkdir(self::$dir, 0700, true);
-        self::$port = PhpServer::freePort();
-        $env = getenv() + [];
-        $env['CRONKEEPER_LISTEN'] = '127.0.0.1:' . self::$port;
-        $env['CRONKEEPER_DATABASE_URL'] = 'sqlite://' . self::$dir . '/ck.db';
-        $env['CRONKEEPER_DATA_DIR'] = self::$dir;
-        $env['CRONKEEPER_JWT_SECRET'] = self::SECRET;
-        self::$process = proc_open(
-            [$bin, 'serve'],
-            [0 => ['file', '/dev/null', 'r'], 1 => ['file', self::$dir . '/stdout.log', 'w'], 2 => ['file', self::$dir . '/stderr.log', 'w']],
-            $pipes,
-            self::$dir,
-            $env
-        );
-        if (!is_resource(self::$process) || !self::waitForHealth(20.0)) {
-            self::$startError = 'cronkeeper did not become healthy: ' . self::log();
-            self::stopService();
-        }
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::stopService();
-        if (self::$dir !== null) {
-            foreach (glob(self::$dir . '/*') ?: [] as $file) {
-                is_dir($file) ? @exec('rm -rf ' . escapeshellarg($file)) : @unlink($file);
-            }
-            @rmdir(self::$dir);
-        }
+        self::startService();
     }
 
     protected function setUp(): void
     {
-        if ((getenv('CRONKEEPER_BIN') ?: '') === '') {
-            if (getenv('CI')) {
-                self::fail('CRONKEEPER_BIN must point to the cronkeeper binary in CI.');
-            }
-            self::markTestSkipped('CRONKEEPER_BIN is not set: the integration tests need the cronkeeper binary.');
-        }
-        if (self::$startError !== null) {
-            self::fail(self::$startError);
-        }
-    }
-
-    private static function waitForHealth(float $seconds): bool
-    {
-        $deadline = microtime(true) + $seconds;
-        while (microtime(true) < $deadline) {
-            $status = proc_get_status(self::$process);
-            if (!$status['running']) {
-                return false;
-            }
-            $ctx = stream_context_create(['http' => ['timeout' => 0.5, 'ignore_errors' => true]]);
-            $body = @file_get_contents('http://127.0.0.1:' . self::$port . '/healthz', false, $ctx);
-            if ($body !== false && isset($http_response_header[0]) && str_contains($http_response_header[0], ' 200')) {
-                return true;
-            }
-            usleep(100_000);
-        }
-        return false;
-    }
-
-    private static function stopService(): void
-    {
-        if (is_resource(self::$process)) {
-            proc_terminate(self::$process, 15);
-            $deadline = microtime(true) + 5;
-            while (proc_get_status(self::$process)['running'] && microtime(true) < $deadline) {
-                usleep(50_000);
-            }
-            if (proc_get_status(self::$process)['running']) {
-                proc_terminate(self::$process, 9);
-            }
-            proc_close(self::$process);
-        }
-        self::$process = null;
-    }
-
-    private static function log(): string
-    {
-        return self::$dir === null ? '' : trim((string)@file_get_contents(self::$dir . '/stderr.log')) . ' ' . trim((string)@file_get_contents(self::$dir . '/stdout.log'));
+        $this->requireService();
     }
 
     private function client(): Client
     {
-        return new Client('http://127.0.0.1:' . self::$port . '/graphql', 1000, 5000);
+        return self::$service->client();
     }
 
     private function token(string $role, string $sub = 'integration-admin'): string
     {
-        return (new TokenMinter(self::SECRET, 120))->mint($sub, $role);
+        return self::$service->moduleToken($role, $sub);
     }
 
     private const UPSERT = 'mutation ($input: JobInput!) { upsertJob(input: $input) { code schedule lane paused timeoutSeconds } }';
@@ -175,7 +86,7 @@ class ServiceTest extends TestCase
 
     public function testATokenSignedWithAnotherSecretIsUnauthenticated(): void
     {
-        $foreign = (new TokenMinter(strrev(self::SECRET), 120))->mint('mallory', 'admin');
+        $foreign = (new TokenMinter(strrev(CronkeeperService::SECRET), 120))->mint('mallory', 'admin');
         $this->expectException(UnauthenticatedException::class);
         $this->client()->execute('{ jobs(first: 1) { totalCount } }', [], $foreign);
     }
@@ -210,7 +121,7 @@ class ServiceTest extends TestCase
      */
     public function testAStoppedServiceIsUnavailableQuickly(): void
     {
-        self::stopService();
+        self::$service->stop();
         $started = microtime(true);
         try {
             $this->client()->execute('{ jobs(first: 1) { totalCount } }', [], $this->token('viewer'));

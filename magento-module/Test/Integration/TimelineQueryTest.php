@@ -1,0 +1,98 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Integration;
+
+use Cronkeeper\Scheduler\Model\GraphQl\Exception\BadUserInputException;
+use Cronkeeper\Scheduler\Model\GraphQl\Queries;
+use Cronkeeper\Scheduler\Model\Timeline\TimelineRequest;
+use Cronkeeper\Scheduler\Test\Support\CronkeeperService;
+use Cronkeeper\Scheduler\Test\Support\UsesCronkeeperService;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * What the timeline proxy (Controller/Adminhtml/Timeline/Data) sends: the browser's parameters through
+ * TimelineRequest into Queries::TIMELINE, as a viewer, against the real cronkeeper binary.
+ * Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
+ */
+class TimelineQueryTest extends TestCase
+{
+    private const CONFIG = <<<'TOML'
+[[jobs]]
+code = "ping_a"
+schedule = "@every 1s"
+command = ["true"]
+
+[[jobs]]
+code = "ping_b"
+schedule = "@every 1s"
+command = ["false"]
+TOML;
+
+    use UsesCronkeeperService;
+
+    public static function setUpBeforeClass(): void
+    {
+        self::startService(self::CONFIG, static function (CronkeeperService $ck): void {
+            $ck->waitFor('runs of both jobs', 15, static fn () => count(self::timeline(null)) === 2 ? true : null);
+        });
+    }
+
+    protected function setUp(): void
+    {
+        $this->requireService();
+    }
+
+    /**
+     * @param list<string>|null $jobCodes
+     * @return list<array<string, mixed>>
+     */
+    private static function timeline(?array $jobCodes, int $fromAgo = 600, int $toAhead = 60): array
+    {
+        $params = [
+            'from' => gmdate('Y-m-d\TH:i:s', time() - $fromAgo) . '.000Z',
+            'to' => gmdate('Y-m-d\TH:i:s', time() + $toAhead) . '.000Z',
+        ];
+        if ($jobCodes !== null) {
+            $params['jobCodes'] = $jobCodes;
+        }
+        return self::$service->query(Queries::TIMELINE, TimelineRequest::variables($params), 'viewer')['timeline'];
+    }
+
+    public function testTheProxysQueryReturnsEveryFieldTheComponentReads(): void
+    {
+        $rows = self::timeline(null);
+        self::assertSame(['ping_a', 'ping_b'], array_column($rows, 'jobCode'));
+        $run = $rows[1]['runs'][0];
+        foreach (['id', 'jobCode', 'lane', 'status', 'trigger', 'attempt', 'scheduledAt', 'startedAt', 'finishedAt',
+            'durationMs', 'exitCode', 'error', 'count', 'killRequested'] as $field) {
+            self::assertArrayHasKey($field, $run);
+        }
+        self::assertSame('ping_b', $run['jobCode']);
+    }
+
+    public function testJobCodesNarrowTheRows(): void
+    {
+        $rows = self::timeline(['ping_b']);
+        self::assertSame(['ping_b'], array_column($rows, 'jobCode'));
+        self::assertNotEmpty($rows[0]['runs']);
+        self::assertSame(['FAILED'], array_values(array_unique(array_column(
+            array_filter($rows[0]['runs'], static fn (array $r) => $r['finishedAt'] !== null),
+            'status'
+        ))));
+    }
+
+    public function testAWindowInThePastHasNoRows(): void
+    {
+        self::assertSame([], self::timeline(null, 7200, -3600));
+    }
+
+    public function testTheServiceAgreesWithTheProxysLimitOf31Days(): void
+    {
+        // TimelineRequest refuses a longer window before it is sent; the service refuses it too.
+        $this->expectException(BadUserInputException::class);
+        self::$service->query(Queries::TIMELINE, [
+            'from' => '2026-01-01T00:00:00Z', 'to' => '2026-02-02T00:00:00Z', 'jobCodes' => null,
+        ], 'viewer');
+    }
+}

@@ -1,0 +1,69 @@
+<?php
+declare(strict_types=1);
+
+namespace Cronkeeper\Scheduler\Test\Unit\Model\Timeline;
+
+use Cronkeeper\Scheduler\Model\GraphQl\Queries;
+use Cronkeeper\Scheduler\Model\Timeline\TimelineRequest;
+use PHPUnit\Framework\TestCase;
+
+class TimelineRequestTest extends TestCase
+{
+    public function testTheComponentsIsoStringsBecomeUtcVariables(): void
+    {
+        self::assertSame(
+            ['from' => '2026-11-27T10:00:00.000Z', 'to' => '2026-11-27T16:00:00.000Z', 'jobCodes' => null],
+            TimelineRequest::variables(['from' => '2026-11-27T10:00:00.000Z', 'to' => '2026-11-27T17:00:00+01:00'])
+        );
+    }
+
+    public function testJobCodesAreKeptOnceEach(): void
+    {
+        $vars = TimelineRequest::variables([
+            'from' => '2026-11-27T10:00:00Z', 'to' => '2026-11-27T11:00:00Z',
+            'jobCodes' => ['indexer_reindex_all_invalid', 'sales:grid', 'indexer_reindex_all_invalid'],
+        ]);
+        self::assertSame(['indexer_reindex_all_invalid', 'sales:grid'], $vars['jobCodes']);
+    }
+
+    /**
+     * @return array<string, array{0: array<string, mixed>, 1: string}>
+     */
+    public static function badRequests(): array
+    {
+        $ok = ['from' => '2026-11-27T10:00:00Z', 'to' => '2026-11-27T11:00:00Z'];
+        return [
+            'no from' => [['to' => $ok['to']], '"from" is required'],
+            'no zone' => [['from' => '2026-11-27T10:00:00', 'to' => $ok['to']], '"from" is not an ISO 8601 date-time with a time zone'],
+            'not a date' => [['from' => $ok['from'], 'to' => 'tomorrow'], '"to" is not an ISO 8601'],
+            'impossible date' => [['from' => '2026-02-31T25:00:00Z', 'to' => $ok['to']], '"from" is not'],
+            'backwards' => [['from' => $ok['to'], 'to' => $ok['from']], '"to" must be later than "from"'],
+            'too long' => [['from' => '2026-01-01T00:00:00Z', 'to' => '2026-02-02T00:00:00Z'], 'at most 31 days'],
+            'codes not a list' => [$ok + ['jobCodes' => 'a,b'], '"jobCodes" must be a list'],
+            'bad code' => [$ok + ['jobCodes' => ['ok', 'no spaces please']], 'not a job code'],
+        ];
+    }
+
+    /**
+     * @dataProvider badRequests
+     * @param array<string, mixed> $params
+     */
+    public function testBadParametersAreRefusedByName(array $params, string $message): void
+    {
+        $this->expectException(\InvalidArgumentException::class);
+        $this->expectExceptionMessage($message);
+        TimelineRequest::variables($params);
+    }
+
+    public function testTheComponentSendsTheQueryTheProxyRuns(): void
+    {
+        // timeline.js keeps its own copy (it must work without Magento); the proxy runs Queries::TIMELINE.
+        $js = (string)file_get_contents(CRONKEEPER_MODULE_DIR . '/view/adminhtml/web/js/timeline.js');
+        self::assertSame(1, preg_match('/var QUERY = ((?:\'[^\']*\'\s*\+?\s*)+);/', $js, $m), 'QUERY found in timeline.js');
+        preg_match_all("/'([^']*)'/", $m[1], $parts);
+        $jsQuery = stripcslashes(implode('', $parts[1]));
+        $normalise = static fn (string $q): string => trim((string)preg_replace('/\s+/', ' ', $q));
+
+        self::assertSame($normalise(Queries::TIMELINE), $normalise($jsQuery));
+    }
+}

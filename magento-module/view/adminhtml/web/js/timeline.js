@@ -1,0 +1,712 @@
+/**
+ * Cronkeeper timeline: a row per job, a block per run coloured by its status, on a time axis with zoom
+ * (1 h, 6 h, 24 h, 7 d), hover details, click through to the run and live refresh.
+ *
+ * One self-contained file with no dependencies, so it runs both in the Magento admin (as a RequireJS
+ * module called by x-magento-init with (config, element)) and on a plain page (window.CronkeeperTimeline).
+ *
+ * It never talks to the network by itself: it calls `fetch(query, variables)`, given by the host page,
+ * which must resolve to GraphQL `data`. Two ready-made ones are exported:
+ *   - CronkeeperTimeline.graphQl(url, headers): POSTs {query, variables} to a cronkeeper /graphql endpoint;
+ *   - CronkeeperTimeline.proxy(url): GETs the Magento module's cronkeeper/timeline/data controller, which
+ *     runs the same query with a token minted server-side (the JWT secret never reaches the browser).
+ *
+ * Options (config):
+ *   fetch          function(query, variables) -> Promise<data>; or one of:
+ *   dataUrl        the Magento proxy URL (uses proxy(dataUrl))
+ *   graphqlUrl     a /graphql URL, with `token` for the Authorization header (uses graphQl())
+ *   runUrl         link to a run, `{id}` replaced by the run id (default: none, blocks are not links)
+ *   zoom           '1h' | '6h' | '24h' | '7d' (default '6h')
+ *   refreshSeconds live refresh interval; 0 turns it off (default 30)
+ *   jobCodes       only these jobs (default: every job with runs in the window)
+ *   timeZone       IANA zone for the axis and the details (default: the browser's)
+ */
+(function (root, factory) {
+    'use strict';
+    if (typeof define === 'function' && define.amd) {
+        define([], factory);
+    } else if (typeof module === 'object' && module.exports) {
+        module.exports = factory();
+    } else {
+        root.CronkeeperTimeline = factory();
+    }
+}(typeof self !== 'undefined' ? self : this, function () {
+    'use strict';
+
+    /* Kept identical to Model/GraphQl/Queries::TIMELINE (a unit test compares them): the Magento proxy
+       runs its own copy, so the browser cannot send it any other operation. */
+    var QUERY = 'query Timeline($from: DateTime!, $to: DateTime!, $jobCodes: [String!]) {\n' +
+        '  timeline(from: $from, to: $to, jobCodes: $jobCodes) {\n' +
+        '    jobCode\n' +
+        '    runs { id jobCode lane status trigger attempt scheduledAt startedAt finishedAt durationMs exitCode error count killRequested }\n' +
+        '  }\n' +
+        '}';
+
+    var MINUTE = 60000, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+
+    /* span: the window's length; tick: the axis step; the window ends `ahead` after now, so runs
+       due soon (retries waiting out their backoff) show too. */
+    var ZOOMS = {
+        '1h': {label: '1 h', span: HOUR, tick: 10 * MINUTE, ahead: 5 * MINUTE},
+        '6h': {label: '6 h', span: 6 * HOUR, tick: HOUR, ahead: 30 * MINUTE},
+        '24h': {label: '24 h', span: DAY, tick: 3 * HOUR, ahead: 2 * HOUR},
+        '7d': {label: '7 d', span: 7 * DAY, tick: DAY, ahead: 12 * HOUR}
+    };
+
+    /* Every RunStatus of graphql/schema.graphql, with the label and colour the timeline shows. */
+    var STATUSES = {
+        PENDING: {label: 'Scheduled', color: '#8fa3b8'},
+        QUEUED: {label: 'Queued', color: '#4a6fa5'},
+        RUNNING: {label: 'Running', color: '#1a8fe3'},
+        SUCCEEDED: {label: 'Succeeded', color: '#2e9e48'},
+        FAILED: {label: 'Failed', color: '#d62728'},
+        TIMED_OUT: {label: 'Timed out', color: '#f07f09'},
+        KILLED: {label: 'Killed', color: '#7b3fa0'},
+        INTERRUPTED: {label: 'Interrupted', color: '#8c564b'},
+        MISSED: {label: 'Missed', color: '#e0b000'},
+        SKIPPED: {label: 'Skipped', color: '#b8b8b8'}
+    };
+    var UNKNOWN = {label: 'Unknown', color: '#444444'};
+    /* Not started yet: drawn as an outlined marker at the due time instead of a solid block. */
+    var WAITING = {PENDING: true, QUEUED: true};
+
+    var CSS = [
+        '.ck-tl{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#303030;position:relative}',
+        '.ck-tl-toolbar{display:flex;align-items:center;gap:12px;margin:0 0 8px}',
+        '.ck-tl-zoom button,.ck-tl-refresh{border:1px solid #adadad;background:#f8f8f8;padding:4px 10px;cursor:pointer;font:inherit}',
+        '.ck-tl-zoom button[aria-pressed=true]{background:#514943;color:#fff;border-color:#514943}',
+        '.ck-tl-zoom button+button{margin-left:-1px}',
+        '.ck-tl-updated{color:#6b6b6b}',
+        '.ck-tl-filter{border:1px solid #adadad;padding:4px 8px;font:inherit;min-width:180px}',
+        '.ck-tl-error{background:#fae5e5;color:#7a1c1c;border:1px solid #e22626;padding:6px 10px;margin:0 0 8px}',
+        '.ck-tl-legend{display:flex;flex-wrap:wrap;gap:10px;margin:0 0 8px}',
+        '.ck-tl-legend span{display:inline-flex;align-items:center;gap:4px}',
+        '.ck-tl-legend i{display:inline-block;width:12px;height:12px;border-radius:2px}',
+        '.ck-tl-grid{position:relative;border:1px solid #d6d6d6;background:#fff}',
+        '.ck-tl-row{display:flex;border-top:1px solid #eee;height:26px}',
+        '.ck-tl-axis{display:flex;height:24px;background:#f5f5f5}',
+        '.ck-tl-job{flex:0 0 220px;padding:0 8px;line-height:26px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;border-right:1px solid #d6d6d6}',
+        '.ck-tl-track{flex:1 1 auto;position:relative;overflow:hidden}',
+        '.ck-tl-tick{position:absolute;top:0;bottom:0;border-left:1px solid #ddd;padding-left:3px;font-size:11px;line-height:24px;color:#6b6b6b;white-space:nowrap}',
+        '.ck-tl-gridline{position:absolute;top:0;bottom:0;border-left:1px solid #f0f0f0}',
+        '.ck-tl-now-layer{position:absolute;top:0;bottom:0;right:0;pointer-events:none}',
+        '.ck-tl-now-layer[hidden],.ck-tl-empty[hidden]{display:none}',
+        '.ck-tl-now{position:absolute;top:0;bottom:0;border-left:2px solid #e22626;pointer-events:none}',
+        '.ck-tl-run{position:absolute;top:4px;height:18px;min-width:4px;border-radius:2px;box-sizing:border-box;display:block}',
+        '.ck-tl-run:hover,.ck-tl-run:focus{outline:2px solid #303030;z-index:2}',
+        '.ck-tl-run.ck-tl-waiting{background:transparent!important;border:2px solid;min-width:8px}',
+        '.ck-tl-run.ck-tl-running{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.25) 0 4px,transparent 4px 8px)}',
+        '.ck-tl-tooltip{position:absolute;z-index:10;background:#303030;color:#fff;padding:6px 9px;border-radius:3px;font-size:12px;max-width:420px;pointer-events:none;box-shadow:0 2px 6px rgba(0,0,0,.3)}',
+        '.ck-tl-tooltip dl{margin:0;display:grid;grid-template-columns:auto auto;gap:0 10px}',
+        '.ck-tl-tooltip dt{color:#c9c9c9}',
+        '.ck-tl-tooltip dd{margin:0;word-break:break-word}',
+        '.ck-tl-empty{padding:16px;color:#6b6b6b}'
+    ].join('\n');
+
+    function injectStyle(doc) {
+        if (doc.getElementById('ck-tl-style')) {
+            return;
+        }
+        var style = doc.createElement('style');
+        style.id = 'ck-tl-style';
+        style.textContent = CSS;
+        doc.head.appendChild(style);
+    }
+
+    function el(doc, tag, className, text) {
+        var node = doc.createElement(tag);
+        if (className) {
+            node.className = className;
+        }
+        if (text !== undefined && text !== null) {
+            node.textContent = String(text);
+        }
+        return node;
+    }
+
+    function parseTime(value) {
+        if (!value) {
+            return null;
+        }
+        var t = Date.parse(value);
+        return isNaN(t) ? null : t;
+    }
+
+    function statusInfo(status) {
+        return STATUSES[status] || UNKNOWN;
+    }
+
+    /** Where a run sits on the axis, in ms: [start, end]; end is now while it runs. */
+    function runExtent(run, now) {
+        var scheduled = parseTime(run.scheduledAt);
+        var started = parseTime(run.startedAt);
+        var finished = parseTime(run.finishedAt);
+        var start = started !== null ? started : scheduled;
+        var end = finished !== null ? finished : (run.status === 'RUNNING' ? now : start);
+        if (end < start) {
+            end = start;
+        }
+        return [start, end];
+    }
+
+    /* One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
+    var partsFormatters = {};
+
+    /** Offset of `zone` (the browser's when none) from UTC at instant t, in ms; 0 for an unknown zone. */
+    function zoneOffset(t, zone) {
+        if (!zone || typeof Intl === 'undefined') {
+            return -new Date(t).getTimezoneOffset() * MINUTE;
+        }
+        try {
+            if (!partsFormatters[zone]) {
+                partsFormatters[zone] = new Intl.DateTimeFormat('en-US', {
+                    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+                    hour: '2-digit', minute: '2-digit', second: '2-digit'
+                });
+            }
+            var parts = partsFormatters[zone].formatToParts(new Date(t));
+            var p = {};
+            parts.forEach(function (part) { p[part.type] = part.value; });
+            var asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
+            return asUtc - Math.floor(t / 1000) * 1000;
+        } catch (e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Tick instants inside [from, to], on round local times of the zone (local midnight for day steps).
+     * Each tick is re-aligned with the zone's offset at that tick, so a week that crosses a daylight
+     * saving change still has its ticks at midnight.
+     */
+    function ticks(from, to, step, zone) {
+        var out = [];
+        // The first instant at or after t whose local time (with the zone's offset at that very instant)
+        // is a multiple of step. Across a DST change the offsets at t and further on differ: try both.
+        var align = function (t) {
+            var best = null;
+            [zoneOffset(t, zone), zoneOffset(t + step, zone)].forEach(function (offset) {
+                var at = Math.ceil((t + offset) / step) * step - offset;
+                for (var i = 0; i < 2; i++, at += step) {
+                    if (zoneOffset(at, zone) === offset && (best === null || at < best)) {
+                        best = at;
+                        break;
+                    }
+                }
+            });
+            return best === null ? t + step : best;
+        };
+        for (var t = align(from); t <= to; t = align(t + 1)) {
+            out.push(t);
+        }
+        return out;
+    }
+
+    function formatter(zone, withDate, withSeconds) {
+        var opts = {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'};
+        if (withSeconds) {
+            opts.second = '2-digit';
+        }
+        if (withDate) {
+            opts.month = 'short';
+            opts.day = 'numeric';
+        }
+        if (zone) {
+            opts.timeZone = zone;
+        }
+        try {
+            return new Intl.DateTimeFormat(undefined, opts);
+        } catch (e) {
+            delete opts.timeZone;
+            return new Intl.DateTimeFormat(undefined, opts);
+        }
+    }
+
+    function formatDuration(ms) {
+        if (ms === null || ms === undefined) {
+            return null;
+        }
+        if (ms < 1000) {
+            return ms + ' ms';
+        }
+        var s = Math.round(ms / 1000);
+        if (s < 60) {
+            return s + ' s';
+        }
+        var m = Math.floor(s / 60);
+        if (m < 60) {
+            return m + ' min ' + (s % 60) + ' s';
+        }
+        return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+    }
+
+    /** The error a fetch function rejects with: a message and, when the service sent one, its code. */
+    function TimelineError(message, code) {
+        var error = new Error(message);
+        error.code = code || null;
+        return error;
+    }
+
+    /** Turns a GraphQL response body into `data`, or throws the first error with its code. */
+    function unwrap(body) {
+        if (!body || typeof body !== 'object') {
+            throw TimelineError('The response was not JSON.');
+        }
+        if (body.ajaxExpired) {
+            // Magento's answer to an AJAX request (isAjax) from a session that has expired.
+            throw TimelineError('Your admin session has expired: reload the page to sign in again.');
+        }
+        if (body.errors && body.errors.length) {
+            var first = body.errors[0] || {};
+            throw TimelineError(first.message || 'The request failed.', first.extensions && first.extensions.code);
+        }
+        if (!body.data) {
+            throw TimelineError('The response carried no data.');
+        }
+        return body.data;
+    }
+
+    function readJson(response) {
+        return response.text().then(function (text) {
+            try {
+                return JSON.parse(text);
+            } catch (e) {
+                // The Magento admin answers a lapsed session with its login page, not JSON.
+                throw TimelineError(
+                    'Unexpected answer (HTTP ' + response.status + '); reload the page if your session has expired.'
+                );
+            }
+        });
+    }
+
+    /** A fetch function for a cronkeeper /graphql endpoint (headers: e.g. {Authorization: 'Bearer …'}). */
+    function graphQl(url, headers) {
+        return function (query, variables) {
+            var all = {'Content-Type': 'application/json', 'Accept': 'application/json'};
+            Object.keys(headers || {}).forEach(function (name) { all[name] = headers[name]; });
+            return fetch(url, {
+                method: 'POST', headers: all, credentials: 'same-origin',
+                body: JSON.stringify({query: query, variables: variables})
+            }).then(readJson).then(unwrap);
+        };
+    }
+
+    /** A fetch function for the Magento module's proxy controller (it runs QUERY itself). */
+    function proxy(url) {
+        return function (query, variables) {
+            // isAjax: Magento then answers an expired session with JSON instead of its login page.
+            var params = ['isAjax=true', 'from=' + encodeURIComponent(variables.from), 'to=' + encodeURIComponent(variables.to)];
+            (variables.jobCodes || []).forEach(function (code) {
+                params.push('jobCodes[]=' + encodeURIComponent(code));
+            });
+            return fetch(url + (url.indexOf('?') === -1 ? '?' : '&') + params.join('&'), {
+                method: 'GET', credentials: 'same-origin',
+                headers: {'Accept': 'application/json', 'X-Requested-With': 'XMLHttpRequest'}
+            }).then(readJson).then(unwrap);
+        };
+    }
+
+    function Timeline(element, options) {
+        this.element = element;
+        this.doc = element.ownerDocument;
+        this.options = options;
+        this.fetch = options.fetch;
+        this.zoom = ZOOMS[options.zoom] ? options.zoom : '6h';
+        this.refreshMs = (options.refreshSeconds === undefined ? 30 : Number(options.refreshSeconds)) * 1000;
+        this.now = options.now || function () { return Date.now(); };
+        this.rows = [];
+        this.sequence = 0;
+        this.loads = 0;
+        this.timer = null;
+        this.build();
+        this.refresh();
+        if (this.refreshMs > 0) {
+            var self = this;
+            this.timer = setInterval(function () {
+                // No requests from a tab nobody looks at, and never two at once.
+                if (!self.doc.hidden && !self.inFlight) {
+                    self.refresh();
+                }
+            }, this.refreshMs);
+        }
+    }
+
+    Timeline.prototype.build = function () {
+        var doc = this.doc, self = this;
+        injectStyle(doc);
+        this.element.classList.add('ck-tl');
+        this.element.textContent = '';
+
+        var toolbar = el(doc, 'div', 'ck-tl-toolbar');
+        var zoom = el(doc, 'div', 'ck-tl-zoom');
+        zoom.setAttribute('role', 'group');
+        zoom.setAttribute('aria-label', 'Zoom');
+        Object.keys(ZOOMS).forEach(function (key) {
+            var button = el(doc, 'button', null, ZOOMS[key].label);
+            button.type = 'button';
+            button.setAttribute('data-zoom', key);
+            button.addEventListener('click', function () { self.setZoom(key); });
+            zoom.appendChild(button);
+        });
+        var refresh = el(doc, 'button', 'ck-tl-refresh', 'Refresh');
+        refresh.type = 'button';
+        refresh.addEventListener('click', function () { self.refresh(); });
+        // Narrows the rows already fetched (no request): shops have dozens of jobs.
+        this.filter = el(doc, 'input', 'ck-tl-filter');
+        this.filter.type = 'search';
+        this.filter.placeholder = 'Filter jobs';
+        this.filter.setAttribute('aria-label', 'Filter jobs by code');
+        this.filter.addEventListener('input', function () {
+            if (self.lastWindow) {
+                self.render(self.lastWindow);
+            }
+        });
+        this.updated = el(doc, 'span', 'ck-tl-updated');
+        toolbar.appendChild(zoom);
+        toolbar.appendChild(refresh);
+        toolbar.appendChild(this.filter);
+        toolbar.appendChild(this.updated);
+        this.zoomGroup = zoom;
+
+        this.error = el(doc, 'div', 'ck-tl-error');
+        this.error.setAttribute('role', 'alert');
+        this.error.hidden = true;
+
+        var legend = el(doc, 'div', 'ck-tl-legend');
+        Object.keys(STATUSES).forEach(function (status) {
+            var item = el(doc, 'span');
+            item.setAttribute('data-status', status);
+            var swatch = el(doc, 'i');
+            swatch.style.backgroundColor = STATUSES[status].color;
+            item.appendChild(swatch);
+            item.appendChild(doc.createTextNode(STATUSES[status].label));
+            legend.appendChild(item);
+        });
+
+        this.grid = el(doc, 'div', 'ck-tl-grid');
+        this.tooltip = el(doc, 'div', 'ck-tl-tooltip');
+        this.tooltip.setAttribute('role', 'tooltip');
+        this.tooltip.hidden = true;
+
+        this.element.appendChild(toolbar);
+        this.element.appendChild(this.error);
+        this.element.appendChild(legend);
+        this.element.appendChild(this.grid);
+        this.element.appendChild(this.tooltip);
+
+        // One set of listeners for every block, whatever a refresh redraws.
+        this.grid.addEventListener('mouseover', function (e) { self.hover(e); });
+        this.grid.addEventListener('mousemove', function (e) { self.hover(e); });
+        this.grid.addEventListener('mouseleave', function () { self.tooltip.hidden = true; });
+        this.grid.addEventListener('focusin', function (e) { self.hover(e); });
+        this.grid.addEventListener('focusout', function () { self.tooltip.hidden = true; });
+        this.markZoom();
+    };
+
+    Timeline.prototype.window = function () {
+        var z = ZOOMS[this.zoom];
+        var to = this.now() + z.ahead;
+        return {from: to - z.span, to: to};
+    };
+
+    Timeline.prototype.markZoom = function () {
+        var zoom = this.zoom;
+        Array.prototype.forEach.call(this.zoomGroup.querySelectorAll('button'), function (button) {
+            button.setAttribute('aria-pressed', button.getAttribute('data-zoom') === zoom ? 'true' : 'false');
+        });
+        this.element.setAttribute('data-zoom', zoom);
+    };
+
+    Timeline.prototype.setZoom = function (key) {
+        if (!ZOOMS[key]) {
+            throw new Error('Unknown zoom "' + key + '"; use one of ' + Object.keys(ZOOMS).join(', '));
+        }
+        this.zoom = key;
+        this.markZoom();
+        return this.refresh();
+    };
+
+    /** Fetches the current window and redraws; a slower answer for an older window is dropped. */
+    Timeline.prototype.refresh = function () {
+        var self = this, seq = ++this.sequence, win = this.window();
+        var variables = {
+            from: new Date(win.from).toISOString(),
+            to: new Date(win.to).toISOString(),
+            jobCodes: this.options.jobCodes && this.options.jobCodes.length ? this.options.jobCodes : null
+        };
+        this.inFlight = true;
+        this.element.setAttribute('data-state', 'loading');
+        return Promise.resolve()
+            .then(function () { return self.fetch(QUERY, variables); })
+            .then(function (data) {
+                if (seq !== self.sequence) {
+                    return;
+                }
+                if (!data || !Array.isArray(data.timeline)) {
+                    throw TimelineError('The response has no timeline.');
+                }
+                self.rows = data.timeline;
+                self.error.hidden = true;
+                self.render(win);
+                self.loads += 1;
+                self.element.setAttribute('data-loads', String(self.loads));
+                self.element.setAttribute('data-state', 'ready');
+                self.updated.textContent = 'Updated ' + formatter(self.options.timeZone, false, true).format(new Date(self.now()));
+            })
+            .catch(function (error) {
+                if (seq !== self.sequence) {
+                    return;
+                }
+                // Keep what was drawn: a blip of the service should not blank the page.
+                self.error.textContent = 'Could not load the timeline: ' + (error && error.message ? error.message : String(error));
+                self.error.hidden = false;
+                self.element.setAttribute('data-state', 'error');
+            })
+            .then(function () {
+                if (seq === self.sequence) {
+                    self.inFlight = false;
+                }
+            });
+    };
+
+    /**
+     * Draws the rows for `win`. Rows and blocks are kept by job code and run id from one refresh to the
+     * next and only updated, so a block under the pointer or holding the keyboard focus stays the same
+     * element while the picture refreshes.
+     */
+    Timeline.prototype.render = function (win) {
+        var doc = this.doc, zone = this.options.timeZone, zoom = ZOOMS[this.zoom];
+        var span = win.to - win.from, now = this.now();
+        var pct = function (t) { return ((t - win.from) / span * 100).toFixed(4) + '%'; };
+        var tickTimes = ticks(win.from, win.to, zoom.tick, zone);
+        var tickFormat = formatter(zone, this.zoom === '7d', false);
+        var gridlines = function () {
+            var layer = el(doc, 'div', 'ck-tl-gridlines');
+            tickTimes.forEach(function (t) {
+                var line = el(doc, 'div', 'ck-tl-gridline');
+                line.style.left = pct(t);
+                layer.appendChild(line);
+            });
+            return layer;
+        };
+
+        this.element.setAttribute('data-from', new Date(win.from).toISOString());
+        this.element.setAttribute('data-to', new Date(win.to).toISOString());
+
+        if (!this.axis) {
+            this.axis = el(doc, 'div', 'ck-tl-axis');
+            this.axis.appendChild(el(doc, 'div', 'ck-tl-job', 'Job'));
+            this.axisTrack = el(doc, 'div', 'ck-tl-track');
+            this.axis.appendChild(this.axisTrack);
+            this.grid.appendChild(this.axis);
+            this.lines = {};
+        }
+        this.axisTrack.textContent = '';
+        tickTimes.forEach(function (t) {
+            // A label squeezed against the right edge would be cut off: keep its line, drop its text.
+            var tick = el(doc, 'div', 'ck-tl-tick', (win.to - t) / span > 0.04 ? tickFormat.format(new Date(t)) : '');
+            tick.style.left = pct(t);
+            tick.setAttribute('data-time', new Date(t).toISOString());
+            this.axisTrack.appendChild(tick);
+        }, this);
+
+        var needle = this.filter.value.trim().toLowerCase();
+        var rows = this.rows.filter(function (row) { return needle === '' || row.jobCode.toLowerCase().indexOf(needle) !== -1; })
+            .sort(function (a, b) { return a.jobCode < b.jobCode ? -1 : (a.jobCode > b.jobCode ? 1 : 0); });
+        this.lastWindow = win;
+        var runUrl = this.options.runUrl, byId = {}, keptLines = {}, previous = this.axis;
+        rows.forEach(function (row) {
+            var line = this.lines[row.jobCode];
+            if (!line) {
+                line = {node: el(doc, 'div', 'ck-tl-row'), track: el(doc, 'div', 'ck-tl-track'), blocks: {}};
+                line.node.setAttribute('data-job-code', row.jobCode);
+                var label = el(doc, 'div', 'ck-tl-job', row.jobCode);
+                label.title = row.jobCode;
+                line.node.appendChild(label);
+                line.node.appendChild(line.track);
+            }
+            if (previous.nextSibling !== line.node) {
+                this.grid.insertBefore(line.node, previous.nextSibling);
+            }
+            previous = line.node;
+            keptLines[row.jobCode] = line;
+
+            if (line.track.firstChild && line.track.firstChild.className === 'ck-tl-gridlines') {
+                line.track.replaceChild(gridlines(), line.track.firstChild);
+            } else {
+                line.track.insertBefore(gridlines(), line.track.firstChild);
+            }
+            var keptBlocks = {};
+            (row.runs || []).forEach(function (run) {
+                var extent = runExtent(run, now);
+                if (extent[0] === null || extent[1] < win.from || extent[0] > win.to) {
+                    return;
+                }
+                var info = statusInfo(run.status);
+                var block = line.blocks[run.id];
+                if (!block) {
+                    block = el(doc, runUrl ? 'a' : 'span', 'ck-tl-run');
+                    if (runUrl) {
+                        block.href = runUrl.replace('{id}', encodeURIComponent(run.id));
+                    } else {
+                        block.tabIndex = 0;
+                    }
+                    block.setAttribute('data-run-id', run.id);
+                    line.track.appendChild(block);
+                }
+                block.setAttribute('data-status', run.status);
+                block.setAttribute('aria-label', row.jobCode + ': ' + info.label);
+                block.style.left = pct(Math.max(extent[0], win.from));
+                block.style.width = ((Math.min(extent[1], win.to) - Math.max(extent[0], win.from)) / span * 100).toFixed(4) + '%';
+                block.style.backgroundColor = info.color;
+                block.style.borderColor = info.color;
+                block.classList.toggle('ck-tl-waiting', !!WAITING[run.status]);
+                block.classList.toggle('ck-tl-running', run.status === 'RUNNING');
+                keptBlocks[run.id] = block;
+                byId[run.id] = run;
+            });
+            Object.keys(line.blocks).forEach(function (id) {
+                if (!keptBlocks[id]) {
+                    line.track.removeChild(line.blocks[id]);
+                }
+            });
+            line.blocks = keptBlocks;
+        }, this);
+        Object.keys(this.lines).forEach(function (code) {
+            if (!keptLines[code]) {
+                this.grid.removeChild(this.lines[code].node);
+            }
+        }, this);
+        this.lines = keptLines;
+
+        if (!this.empty) {
+            this.empty = el(doc, 'div', 'ck-tl-empty', 'No runs in this window.');
+            this.grid.appendChild(this.empty);
+        }
+        this.empty.textContent = needle === '' ? 'No runs in this window.' : 'No job matches "' + this.filter.value.trim() + '".';
+        this.empty.hidden = rows.length > 0;
+
+        if (!this.nowLayer) {
+            // The "now" line spans the tracks only: a layer over the grid minus the job column.
+            this.nowLayer = el(doc, 'div', 'ck-tl-now-layer');
+            this.nowLine = el(doc, 'div', 'ck-tl-now');
+            this.nowLayer.appendChild(this.nowLine);
+            this.grid.appendChild(this.nowLayer);
+        }
+        this.nowLayer.style.left = this.axis.firstChild.offsetWidth + 'px';
+        this.nowLayer.hidden = !(now >= win.from && now <= win.to);
+        this.nowLine.style.left = pct(now);
+
+        this.runsById = byId;
+        // A refresh under a resting pointer keeps the details open, with the run's latest state.
+        var shown = this.tooltip.getAttribute('data-run-id');
+        if (!this.tooltip.hidden && shown && byId[shown]) {
+            this.fillTooltip(byId[shown]);
+        } else {
+            this.tooltip.hidden = true;
+        }
+    };
+
+    Timeline.prototype.hover = function (event) {
+        var target = event.target && event.target.closest ? event.target.closest('.ck-tl-run') : null;
+        if (!target) {
+            this.tooltip.hidden = true;
+            return;
+        }
+        var run = this.runsById && this.runsById[target.getAttribute('data-run-id')];
+        if (!run) {
+            return;
+        }
+        if (this.tooltip.getAttribute('data-run-id') !== run.id || this.tooltip.hidden) {
+            this.fillTooltip(run);
+        }
+        this.tooltip.hidden = false;
+        var box = this.element.getBoundingClientRect();
+        var x, y;
+        if (event.type === 'focusin') {
+            var r = target.getBoundingClientRect();
+            x = r.left - box.left;
+            y = r.bottom - box.top + 6;
+        } else {
+            x = event.clientX - box.left + 12;
+            y = event.clientY - box.top + 14;
+        }
+        // Recent runs sit at the right edge: there the details open to the left of the pointer, so
+        // they never cover the blocks next to it; and they always stay inside the component.
+        var width = this.tooltip.offsetWidth;
+        if (x + width > box.width - 4) {
+            x = x - width - 24;
+        }
+        this.tooltip.style.left = Math.max(0, Math.min(x, box.width - width - 4)) + 'px';
+        this.tooltip.style.top = y + 'px';
+    };
+
+    Timeline.prototype.fillTooltip = function (run) {
+        var doc = this.doc, fmt = formatter(this.options.timeZone, true, true), info = statusInfo(run.status);
+        var when = function (v) { var t = parseTime(v); return t === null ? null : fmt.format(new Date(t)); };
+        var fields = [
+            ['Job', run.jobCode],
+            ['Status', info.label + (run.killRequested ? ' (kill requested)' : '')],
+            ['Run', '#' + run.id + (run.attempt > 1 ? ', attempt ' + run.attempt : '') + (run.trigger ? ', ' + String(run.trigger).toLowerCase().replace('_', ' ') : '')],
+            ['Lane', run.lane],
+            ['Scheduled', when(run.scheduledAt)],
+            ['Started', when(run.startedAt)],
+            ['Finished', when(run.finishedAt)],
+            ['Duration', formatDuration(run.durationMs)],
+            ['Exit code', run.exitCode],
+            ['Occurrences', run.count > 1 ? run.count : null],
+            ['Error', run.error ? (run.error.length > 300 ? run.error.slice(0, 300) + '…' : run.error) : null]
+        ];
+        var list = el(doc, 'dl');
+        fields.forEach(function (field) {
+            if (field[1] === null || field[1] === undefined || field[1] === '') {
+                return;
+            }
+            list.appendChild(el(doc, 'dt', null, field[0]));
+            list.appendChild(el(doc, 'dd', null, field[1]));
+        });
+        this.tooltip.textContent = '';
+        this.tooltip.appendChild(list);
+        this.tooltip.setAttribute('data-run-id', run.id);
+    };
+
+    Timeline.prototype.destroy = function () {
+        if (this.timer) {
+            clearInterval(this.timer);
+        }
+        this.timer = null;
+        this.sequence += 1;
+        this.element.textContent = '';
+    };
+
+    /**
+     * Mounts a timeline on `element`. The signature is the one x-magento-init calls a module with.
+     */
+    function CronkeeperTimeline(config, element) {
+        var options = {};
+        Object.keys(config || {}).forEach(function (key) { options[key] = config[key]; });
+        if (typeof options.fetch !== 'function') {
+            if (options.dataUrl) {
+                options.fetch = proxy(options.dataUrl);
+            } else if (options.graphqlUrl) {
+                options.fetch = graphQl(options.graphqlUrl, options.token ? {Authorization: 'Bearer ' + options.token} : {});
+            } else {
+                throw new Error('CronkeeperTimeline needs `fetch`, `dataUrl` or `graphqlUrl`.');
+            }
+        }
+        if (!element || !element.ownerDocument) {
+            throw new Error('CronkeeperTimeline needs an element to draw in.');
+        }
+        return new Timeline(element, options);
+    }
+
+    CronkeeperTimeline.QUERY = QUERY;
+    CronkeeperTimeline.STATUSES = STATUSES;
+    CronkeeperTimeline.ZOOMS = ZOOMS;
+    CronkeeperTimeline.graphQl = graphQl;
+    CronkeeperTimeline.proxy = proxy;
+    CronkeeperTimeline.Timeline = Timeline;
+    /* Pure helpers, exported for Test/js/timeline.test.js. */
+    CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, zoneOffset: zoneOffset, formatDuration: formatDuration};
+    return CronkeeperTimeline;
+}));
