@@ -23,7 +23,6 @@ use PHPUnit\Framework\TestCase;
  */
 class StagesSyncTest extends TestCase
 {
-    private const SECRET = 'stages-integration-secret-0123456789-abcdefghij';
     private const RUN = 'query ($id: ID!) { run(id: $id) { status exitCode output error } }';
     private const JOB = 'query ($code: String!) { job(code: $code) { code group lane schedule concurrencyPolicy source
         executor { __typename ... on CommandExecutor { argv workingDir } } } }';
@@ -45,7 +44,7 @@ class StagesSyncTest extends TestCase
             "<?php\nfile_put_contents(__DIR__ . '/../calls.log', getcwd() . ' ' . implode(' ', array_slice(\$argv, 1)) . \"\\n\", FILE_APPEND);\n"
         );
         try {
-            self::$service = new CronkeeperService($bin, self::SECRET, [
+            self::$service = CronkeeperService::start($bin, '', [
                 'CRONKEEPER_MAGENTO_ROOT' => self::$magentoRoot,
                 'CRONKEEPER_MAGENTO_PHP' => PHP_BINARY,
             ]);
@@ -88,7 +87,7 @@ class StagesSyncTest extends TestCase
     private function call(string $query, array $variables): array
     {
         $client = new Client(self::$service->graphqlUrl(), 1000, 10000);
-        return $client->execute($query, $variables, (new TokenMinter(self::SECRET, 120))->mint('stages-it', 'admin'));
+        return $client->execute($query, $variables, (new TokenMinter(CronkeeperService::SECRET, 120))->mint('stages-it', 'admin'));
     }
 
     /**

@@ -3,43 +3,6 @@ declare(strict_types=1);
 
 namespace Cronkeeper\Scheduler\Test\Support;
 
-<<<<<<< HEAD
-/**
- * The real service for an integration test: `$CRONKEEPER_BIN serve` on a free port with a fresh SQLite
- * database in a temporary directory, stopped (TERM, then KILL after 5 s) and cleaned up by stop().
- */
-final class CronkeeperService
-{
-    /** @var resource|null */
-    private $process = null;
-    private string $dir;
-    public readonly int $port;
-
-    /**
-     * @param array<string, string> $env added to the environment, e.g. CRONKEEPER_MAGENTO_ROOT
-     * @throws \RuntimeException when the binary is missing or the service does not become healthy
-     */
-    public function __construct(string $bin, string $jwtSecret, array $env = [])
-    {
-        if (!is_executable($bin)) {
-            throw new \RuntimeException("CRONKEEPER_BIN=$bin is not executable");
-        }
-        $this->dir = sys_get_temp_dir() . '/ck-module-' . bin2hex(random_bytes(4));
-        mkdir($this->dir, 0700, true);
-        $this->port = PhpServer::freePort();
-        $env = $env + [
-            'CRONKEEPER_LISTEN' => '127.0.0.1:' . $this->port,
-            'CRONKEEPER_DATABASE_URL' => 'sqlite://' . $this->dir . '/ck.db',
-            'CRONKEEPER_DATA_DIR' => $this->dir,
-            'CRONKEEPER_JWT_SECRET' => $jwtSecret,
-        ] + getenv();
-        $this->process = proc_open(
-            [$bin, 'serve'],
-            [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->dir . '/stdout.log', 'w'], 2 => ['file', $this->dir . '/stderr.log', 'w']],
-            $pipes,
-            $this->dir,
-            $env
-=======
 use Cronkeeper\Scheduler\Model\GraphQl\Client;
 use Cronkeeper\Scheduler\Model\GraphQl\TokenMinter;
 
@@ -56,7 +19,10 @@ final class CronkeeperService
     private string $dir;
     private int $port;
 
-    private function __construct(private readonly string $bin)
+    /**
+     * @param array<string, string> $extraEnv added to the service's environment, e.g. CRONKEEPER_MAGENTO_ROOT
+     */
+    private function __construct(private readonly string $bin, private readonly array $extraEnv = [])
     {
         $this->dir = sys_get_temp_dir() . '/ck-module-' . bin2hex(random_bytes(4));
         mkdir($this->dir, 0700, true);
@@ -83,11 +49,13 @@ final class CronkeeperService
     /**
      * Starts `serve` with `$configToml` as its config file (none when empty) and waits for /healthz.
      *
+     * @param array<string, string> $extraEnv added to the service's environment
+     *
      * @throws \RuntimeException with the service's log when it does not become healthy
      */
-    public static function start(string $bin, string $configToml = ''): self
+    public static function start(string $bin, string $configToml = '', array $extraEnv = []): self
     {
-        $service = new self($bin);
+        $service = new self($bin, $extraEnv);
         if ($configToml !== '') {
             file_put_contents($service->dir . '/cronkeeper.toml', $configToml);
         }
@@ -118,7 +86,6 @@ final class CronkeeperService
             $pipes,
             $this->dir,
             $this->env()
->>>>>>> timeline
         );
         if (!is_resource($this->process) || !$this->waitForHealth(20.0)) {
             $log = $this->log();
@@ -127,8 +94,6 @@ final class CronkeeperService
         }
     }
 
-<<<<<<< HEAD
-=======
     /**
      * @return array<string, string>
      */
@@ -140,39 +105,14 @@ final class CronkeeperService
         $env['CRONKEEPER_DATABASE_URL'] = 'sqlite://' . $this->dir . '/ck.db';
         $env['CRONKEEPER_DATA_DIR'] = $this->dir;
         $env['CRONKEEPER_JWT_SECRET'] = self::SECRET;
-        return $env;
+        return $this->extraEnv + $env;
     }
 
->>>>>>> timeline
     public function graphqlUrl(): string
     {
         return 'http://127.0.0.1:' . $this->port . '/graphql';
     }
 
-<<<<<<< HEAD
-    public function log(): string
-    {
-        return trim((string)@file_get_contents($this->dir . '/stderr.log')) . ' ' . trim((string)@file_get_contents($this->dir . '/stdout.log'));
-    }
-
-    public function stop(): void
-    {
-        if (is_resource($this->process)) {
-            proc_terminate($this->process, 15);
-            $deadline = microtime(true) + 5;
-            while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
-                usleep(50_000);
-            }
-            if (proc_get_status($this->process)['running']) {
-                proc_terminate($this->process, 9);
-            }
-            proc_close($this->process);
-        }
-        $this->process = null;
-        if (is_dir($this->dir)) {
-            exec('rm -rf ' . escapeshellarg($this->dir));
-        }
-=======
     public function client(): Client
     {
         return new Client($this->graphqlUrl(), 1000, 5000);
@@ -236,7 +176,6 @@ final class CronkeeperService
             usleep(200_000);
         } while (microtime(true) < $deadline);
         throw new \RuntimeException("Timed out after {$seconds}s waiting for $what. Service log: " . $this->log());
->>>>>>> timeline
     }
 
     private function waitForHealth(float $seconds): bool
@@ -255,8 +194,6 @@ final class CronkeeperService
         }
         return false;
     }
-<<<<<<< HEAD
-=======
 
     public function log(): string
     {
@@ -292,5 +229,4 @@ final class CronkeeperService
         }
         $this->process = null;
     }
->>>>>>> timeline
 }
