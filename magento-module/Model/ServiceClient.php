@@ -56,7 +56,12 @@ class ServiceClient implements ServiceClientInterface
                 $this->config->getConnectTimeoutMs(),
                 $this->config->getRequestTimeoutMs()
             );
-            $minter = new TokenMinter($this->config->getJwtSecret(), $this->config->getTokenLifetime());
+            $minter = new TokenMinter(
+                $this->config->getJwtSecret(),
+                $this->config->getTokenLifetime(),
+                null,
+                $this->config->getJwtIssuer()
+            );
         } catch (\InvalidArgumentException $e) {
             // Misconfiguration (bad URL, short secret): the message names the setting, never its value.
             throw new GraphQlException('Cronkeeper configuration: ' . $e->getMessage(), null, [], $e);

@@ -1,7 +1,8 @@
 <?php
 /**
  * Loads only the module's plain-PHP classes (the GraphQL client, token minter, grid mapping, role mapping,
- * sync and takeover logic) and the test helpers; no Magento framework is needed or loaded.
+ * sync, takeover and page logic), the view models over a few declared framework interfaces, and the test
+ * helpers; no Magento framework is needed or loaded.
  */
 declare(strict_types=1);
 
@@ -14,8 +15,12 @@ spl_autoload_register(static function (string $class): void {
     }
     $relative = str_replace('\\', '/', substr($class, strlen($prefix)));
     // The directories that hold Magento-free code; glue classes stay unloadable on purpose.
-    $plain = ['Api/', 'Model/GraphQl/', 'Model/Grid/', 'Model/Acl/', 'Model/Sync/', 'Model/Takeover/', 'Model/Timeline/', 'Model/Dashboard/', 'Test/',
-        'Model/Email/', 'Model/Indexer/', 'Model/Lock/MutexInterface', 'Model/Stages/StagePlan'];
+    // ViewModel/ and Model/Source/ need only the framework interfaces in Test/Support/Magento/shims.php.
+    $plain = [
+        'Api/', 'Model/GraphQl/', 'Model/Grid/', 'Model/Acl/', 'Model/Sync/', 'Model/Takeover/', 'Model/Timeline/',
+        'Model/Dashboard/', 'Model/Email/', 'Model/Indexer/', 'Model/Lock/MutexInterface', 'Model/Stages/StagePlan',
+        'Model/Form/', 'Model/Job/', 'Model/Run/', 'Model/Consumer/', 'Model/Alert/', 'Model/Source/', 'ViewModel/', 'Test/',
+    ];
     foreach ($plain as $dir) {
         if (str_starts_with($relative, $dir)) {
             $file = CRONKEEPER_MODULE_DIR . '/' . $relative . '.php';
@@ -26,3 +31,5 @@ spl_autoload_register(static function (string $class): void {
         }
     }
 });
+
+require __DIR__ . '/Support/Magento/shims.php';

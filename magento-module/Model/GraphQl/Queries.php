@@ -41,6 +41,75 @@ final class Queries
     public const RUN_JOBS_NOW = 'mutation ($codes: [String!]!) { runJobsNow(codes: $codes) { id jobCode status } }';
     public const DELETE_JOBS = 'mutation ($codes: [String!]!) { deleteJobs(codes: $codes) }';
 
+    /** The job edit form: one job and the lanes it may move to. */
+    public const JOB_FOR_EDIT = 'query JobForEdit($code: String!) {
+  job(code: $code) {
+    code source group lane schedule configPath timeoutSeconds effectiveTimeoutSeconds maxRetries
+    concurrencyPolicy paused description overrides warnings
+  }
+  lanes { name }
+}';
+
+    public const UPSERT_JOB = 'mutation UpsertJob($input: JobInput!) {
+  upsertJob(input: $input) { code lane schedule timeoutSeconds maxRetries concurrencyPolicy overrides }
+}';
+
+    /** The run page: one run and the runs of its job since its first attempt (for the attempt chain). */
+    public const RUN_DETAILS = 'query RunDetails($id: ID!) {
+  run(id: $id) {
+    id jobCode lane status trigger attempt retryOf scheduledAt queuedAt startedAt finishedAt durationMs
+    exitCode output error worker count killRequested
+  }
+}';
+
+    public const RUN_ATTEMPTS = 'query RunAttempts($filter: ' . self::TYPE_RUN_FILTER . ', $first: Int) {
+  runs(filter: $filter, first: $first, sort: { field: SCHEDULED_AT, direction: ASC }) {
+    nodes { id attempt retryOf status scheduledAt startedAt finishedAt }
+  }
+}';
+
+    public const KILL_RUN = 'mutation KillRun($id: ID!) { killRun(id: $id) { id status killRequested } }';
+    public const RETRY_RUN = 'mutation RetryRun($id: ID!) { retryRun(id: $id) { id status attempt retryOf } }';
+
+    public const QUEUES_AND_CONSUMERS = '{
+  queues { name transport ready inFlight consumers }
+  consumers {
+    name lane desiredInstances maxMessages onlyWhenMessages watchQueue source state
+    processes { pid node startedAt restarts lastExitCode lastExitReason outputTail }
+  }
+}';
+
+    public const START_CONSUMER = 'mutation StartConsumer($name: String!) { startConsumer(name: $name) { name state desiredInstances } }';
+    public const STOP_CONSUMER = 'mutation StopConsumer($name: String!) { stopConsumer(name: $name) { name state desiredInstances } }';
+    public const RESTART_CONSUMER = 'mutation RestartConsumer($name: String!) { restartConsumer(name: $name) { name state desiredInstances } }';
+    public const SET_CONSUMER_INSTANCES = 'mutation SetConsumerInstances($name: String!, $instances: Int!) {
+  setConsumerInstances(name: $name, instances: $instances) { name state desiredInstances }
+}';
+
+    public const SYNC_MAGENTO_CONSUMERS = 'mutation SyncConsumers($consumers: [MagentoConsumerInput!]!, $removeMissing: Boolean!) {
+  syncMagentoConsumers(consumers: $consumers, removeMissing: $removeMissing) { created updated unchanged removed }
+}';
+
+    private const ALERT_FIELDS = 'id rule kind subject jobCode lane severity state acknowledged summary error runId
+      openedAt acknowledgedAt acknowledgedBy resolvedAt reminders
+      notifications { channel event status attempts lastError }';
+
+    /** The alerts page: open alerts, the most recent ones, rules and channels. */
+    public const ALERTS_PAGE = 'query AlertsPage($recent: Int) {
+  open: alerts(filter: { state: OPEN }, first: 100) { totalCount nodes { ' . self::ALERT_FIELDS . ' } }
+  recent: alerts(first: $recent) { totalCount nodes { ' . self::ALERT_FIELDS . ' } }
+  alertRules {
+    name when evaluated channels severity statuses count duration factor openAfter resolveAfter remindEvery
+    enabled source scope { jobs lanes queues }
+  }
+  alertChannels { name kind maskedUrl signed }
+}';
+
+    public const ACKNOWLEDGE_ALERT = 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id acknowledged acknowledgedBy } }';
+    public const UPSERT_ALERT_RULE = 'mutation UpsertRule($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name when enabled source } }';
+    public const DELETE_ALERT_RULE = 'mutation DeleteRule($name: String!) { deleteAlertRule(name: $name) }';
+    public const TEST_ALERT_CHANNEL = 'mutation TestChannel($name: String!) { testAlertChannel(name: $name) }';
+
     public const SYNC_MAGENTO_JOBS = <<<'GRAPHQL'
 mutation Sync($input: [MagentoJobInput!]!) {
   syncMagentoJobs(input: $input) { created updated unchanged removed warnings }

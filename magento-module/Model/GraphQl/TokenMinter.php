@@ -4,7 +4,10 @@ declare(strict_types=1);
 namespace Cronkeeper\Scheduler\Model\GraphQl;
 
 /**
- * Mints the short-lived HS256 JWTs the service accepts (claims sub, role, aud, iat, exp).
+ * Mints the short-lived HS256 JWTs the service accepts (claims iss, sub, role, aud, iat, exp).
+ *
+ * `iss` is always sent: a service with `auth.issuer` (CRONKEEPER_JWT_ISSUER) refuses tokens without it
+ * or with another one, and a service without it ignores the claim.
  *
  * Plain PHP with no Magento dependency so it can be unit-tested and reused by scripts.
  */
@@ -14,6 +17,8 @@ class TokenMinter
     public const ROLES = ['viewer', 'operator', 'admin'];
     /** The service refuses secrets shorter than this; refusing here gives a clearer message. */
     public const MIN_SECRET_BYTES = 32;
+    /** What the service's `auth.issuer` must be set to when it checks the issuer, unless configured otherwise. */
+    public const DEFAULT_ISSUER = 'magento';
 
     /** @var \Closure(): int */
     private \Closure $clock;
@@ -22,11 +27,13 @@ class TokenMinter
      * @param string $secret the shared HS256 secret (CRONKEEPER_JWT_SECRET)
      * @param int $lifetimeSeconds exp - iat
      * @param callable|null $clock returns the current Unix time; injected by tests
+     * @param string $issuer the `iss` claim (the service's `auth.issuer`, when it checks one)
      */
     public function __construct(
         private readonly string $secret,
         private readonly int $lifetimeSeconds = 300,
-        ?callable $clock = null
+        ?callable $clock = null,
+        private readonly string $issuer = self::DEFAULT_ISSUER
     ) {
         if (strlen($secret) < self::MIN_SECRET_BYTES) {
             throw new \InvalidArgumentException(
@@ -35,6 +42,9 @@ class TokenMinter
         }
         if ($lifetimeSeconds <= 0) {
             throw new \InvalidArgumentException('The token lifetime must be positive.');
+        }
+        if (trim($issuer) === '') {
+            throw new \InvalidArgumentException('The token issuer must not be empty.');
         }
         $this->clock = $clock !== null ? \Closure::fromCallable($clock) : static fn (): int => time();
     }
@@ -54,6 +64,7 @@ class TokenMinter
         $issuedAt = ($this->clock)();
         $header = ['alg' => 'HS256', 'typ' => 'JWT'];
         $claims = [
+            'iss' => $this->issuer,
             'sub' => $subject,
             'role' => $role,
             'aud' => self::AUDIENCE,

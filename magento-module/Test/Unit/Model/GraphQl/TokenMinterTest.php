@@ -41,6 +41,7 @@ class TokenMinterTest extends TestCase
 
         self::assertSame(['alg' => 'HS256', 'typ' => 'JWT'], $header);
         self::assertSame([
+            'iss' => 'magento',
             'sub' => 'alice',
             'role' => 'operator',
             'aud' => 'cronkeeper',
@@ -48,6 +49,20 @@ class TokenMinterTest extends TestCase
             'exp' => 1_700_000_600,
         ], $claims);
         self::assertTrue(hash_equals(hash_hmac('sha256', $signingInput, self::SECRET, true), $signature));
+    }
+
+    public function testTheIssuerIsConfigurable(): void
+    {
+        $minter = new TokenMinter(self::SECRET, 60, null, 'shop-eu-1');
+        [, $claims] = self::split($minter->mint('dave', 'viewer'));
+        self::assertSame('shop-eu-1', $claims['iss']);
+    }
+
+    public function testAnEmptyIssuerIsRefused(): void
+    {
+        $this->expectException(\InvalidArgumentException::class);
+        $this->expectExceptionMessage('issuer');
+        new TokenMinter(self::SECRET, 60, null, '  ');
     }
 
     public function testAnotherSecretDoesNotVerifyTheSignature(): void
