@@ -6,11 +6,15 @@ namespace Cronkeeper\Scheduler\Test\Support;
 /**
  * Renders one of the module's .phtml templates outside Magento, the way Magento's PHP template engine
  * does (the template sees `$block` and `$escaper`), so a test can feed it real data and read the HTML.
- * The stand-ins do only what the templates use: `$block->getData('view_model')`, and Escaper's
- * escapeHtml() / escapeUrl() with htmlspecialchars(); `__()` comes from translate.php.
+ * The stand-ins do only what the templates use: `$block->getData('view_model')` and `getFormKey()`, and
+ * Escaper's escapeHtml() / escapeHtmlAttr() / escapeUrl() with htmlspecialchars(); `__()` comes from
+ * translate.php.
  */
 final class TemplateRenderer
 {
+    /** What `$block->getFormKey()` returns. */
+    public const FORM_KEY = 'test-form-key';
+
     public static function render(string $template, object $viewModel): string
     {
         require_once __DIR__ . '/translate.php';
@@ -23,9 +27,19 @@ final class TemplateRenderer
             {
                 return $key === 'view_model' ? $this->viewModel : null;
             }
+
+            public function getFormKey(): string
+            {
+                return TemplateRenderer::FORM_KEY;
+            }
         };
         $escaper = new class () {
             public function escapeHtml(mixed $value): string
+            {
+                return htmlspecialchars((string)$value, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+            }
+
+            public function escapeHtmlAttr(mixed $value): string
             {
                 return htmlspecialchars((string)$value, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
             }

@@ -69,6 +69,15 @@ abstract class AbstractServiceDataProvider extends AbstractDataProvider
     }
 
     /**
+     * An equality filter set by the page rather than the filter bar (see RunDataProvider's URL filters).
+     */
+    protected function presetFilter(string $column, string $value): void
+    {
+        $this->gridState = GridRequestMapper::withFilterCondition($this->gridState, $column, 'eq', $value);
+        $this->loaded = null;
+    }
+
+    /**
      * @inheritdoc
      */
     public function addOrder($field, $direction)
