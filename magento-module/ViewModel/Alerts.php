@@ -5,7 +5,6 @@ namespace Cronkeeper\Scheduler\ViewModel;
 
 use Cronkeeper\Scheduler\Model\Acl\RoleResolver;
 use Cronkeeper\Scheduler\Model\Alert\AlertBoard;
-use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Magento\Framework\AuthorizationInterface;
 use Magento\Framework\UrlInterface;
 use Magento\Framework\View\Element\Block\ArgumentInterface;
@@ -15,8 +14,7 @@ use Magento\Framework\View\Element\Block\ArgumentInterface;
  */
 class Alerts implements ArgumentInterface
 {
-    /** @var array<string, mixed>|null */
-    private ?array $loaded = null;
+    use LoadsOnce;
 
     public function __construct(
         private readonly AlertBoard $board,
@@ -31,17 +29,10 @@ class Alerts implements ArgumentInterface
      */
     public function getPage(): array
     {
-        if ($this->loaded === null) {
-            try {
-                $this->loaded = $this->board->load() + ['error' => null];
-            } catch (GraphQlException $e) {
-                $this->loaded = [
-                    'open' => [], 'openCount' => 0, 'recent' => [], 'rules' => [], 'channels' => [],
-                    'error' => (string)__('Cronkeeper: %1', $e->getMessage()),
-                ];
-            }
-        }
-        return $this->loaded;
+        return $this->loadOnce(
+            fn (): array => $this->board->load(),
+            ['open' => [], 'openCount' => 0, 'recent' => [], 'rules' => [], 'channels' => []]
+        );
     }
 
     public function canOperate(): bool

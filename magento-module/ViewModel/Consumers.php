@@ -5,7 +5,6 @@ namespace Cronkeeper\Scheduler\ViewModel;
 
 use Cronkeeper\Scheduler\Model\Acl\RoleResolver;
 use Cronkeeper\Scheduler\Model\Consumer\ConsumerBoard;
-use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Magento\Framework\AuthorizationInterface;
 use Magento\Framework\UrlInterface;
 use Magento\Framework\View\Element\Block\ArgumentInterface;
@@ -15,8 +14,7 @@ use Magento\Framework\View\Element\Block\ArgumentInterface;
  */
 class Consumers implements ArgumentInterface
 {
-    /** @var array{queues: list<array<string, mixed>>, consumers: list<array<string, mixed>>, error: ?string}|null */
-    private ?array $loaded = null;
+    use LoadsOnce;
 
     public function __construct(
         private readonly ConsumerBoard $board,
@@ -30,14 +28,7 @@ class Consumers implements ArgumentInterface
      */
     public function getPage(): array
     {
-        if ($this->loaded === null) {
-            try {
-                $this->loaded = $this->board->load() + ['error' => null];
-            } catch (GraphQlException $e) {
-                $this->loaded = ['queues' => [], 'consumers' => [], 'error' => (string)__('Cronkeeper: %1', $e->getMessage())];
-            }
-        }
-        return $this->loaded;
+        return $this->loadOnce(fn (): array => $this->board->load(), ['queues' => [], 'consumers' => []]);
     }
 
     public function canOperate(): bool

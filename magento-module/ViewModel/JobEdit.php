@@ -3,7 +3,6 @@ declare(strict_types=1);
 
 namespace Cronkeeper\Scheduler\ViewModel;
 
-use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Cronkeeper\Scheduler\Model\Job\JobEditor;
 use Magento\Framework\App\Request\DataPersistorInterface;
 use Magento\Framework\App\RequestInterface;
@@ -16,11 +15,10 @@ use Magento\Framework\View\Element\Block\ArgumentInterface;
  */
 class JobEdit implements ArgumentInterface
 {
+    use LoadsOnce;
+
     /** DataPersistor key under which Job/Save keeps a refused form. */
     public const PERSISTED_FORM = 'cronkeeper_job_form';
-
-    /** @var array{job: array<string, mixed>|null, lanes: list<string>, error: ?string}|null */
-    private ?array $loaded = null;
 
     public function __construct(
         private readonly JobEditor $editor,
@@ -40,19 +38,12 @@ class JobEdit implements ArgumentInterface
      */
     public function getPage(): array
     {
-        if ($this->loaded !== null) {
-            return $this->loaded;
-        }
-        $this->loaded = ['job' => null, 'lanes' => [], 'error' => null];
-        try {
-            $this->loaded = $this->editor->load($this->getCode()) + ['error' => null];
-            if ($this->loaded['job'] === null) {
-                $this->loaded['error'] = (string)__('There is no job "%1" in cronkeeper.', $this->getCode());
-            }
-        } catch (GraphQlException $e) {
-            $this->loaded['error'] = (string)__('Cronkeeper: %1', $e->getMessage());
-        }
-        return $this->loaded;
+        return $this->loadOnce(function (): array {
+            $page = $this->editor->load($this->getCode());
+            return $page + ['error' => $page['job'] === null
+                ? (string)__('There is no job "%1" in cronkeeper.', $this->getCode())
+                : null];
+        }, ['job' => null, 'lanes' => []]);
     }
 
     /**

@@ -5,7 +5,6 @@ namespace Cronkeeper\Scheduler\ViewModel;
 
 use Cronkeeper\Scheduler\Model\Alert\AlertBoard;
 use Cronkeeper\Scheduler\Model\Alert\AlertRuleForm;
-use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Cronkeeper\Scheduler\Model\Source\RunStatus;
 use Magento\Framework\App\Request\DataPersistorInterface;
 use Magento\Framework\App\RequestInterface;
@@ -18,10 +17,9 @@ use Magento\Framework\View\Element\Block\ArgumentInterface;
  */
 class RuleEdit implements ArgumentInterface
 {
-    public const PERSISTED_FORM = 'cronkeeper_rule_form';
+    use LoadsOnce;
 
-    /** @var array{rule: array<string, mixed>|null, channels: list<array<string, mixed>>, error: ?string}|null */
-    private ?array $loaded = null;
+    public const PERSISTED_FORM = 'cronkeeper_rule_form';
 
     public function __construct(
         private readonly AlertBoard $board,
@@ -46,20 +44,13 @@ class RuleEdit implements ArgumentInterface
      */
     public function getPage(): array
     {
-        if ($this->loaded !== null) {
-            return $this->loaded;
-        }
-        try {
+        return $this->loadOnce(function (): array {
             $board = $this->board->load(1);
             $rule = $this->isNew() ? null : AlertRuleForm::find($board['rules'], $this->getName());
-            $this->loaded = ['rule' => $rule, 'channels' => $board['channels'], 'error' => null];
-            if (!$this->isNew() && $rule === null) {
-                $this->loaded['error'] = (string)__('There is no alert rule "%1".', $this->getName());
-            }
-        } catch (GraphQlException $e) {
-            $this->loaded = ['rule' => null, 'channels' => [], 'error' => (string)__('Cronkeeper: %1', $e->getMessage())];
-        }
-        return $this->loaded;
+            return ['rule' => $rule, 'channels' => $board['channels'], 'error' => !$this->isNew() && $rule === null
+                ? (string)__('There is no alert rule "%1".', $this->getName())
+                : null];
+        }, ['rule' => null, 'channels' => []]);
     }
 
     public function isReadOnly(): bool

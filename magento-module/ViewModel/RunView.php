@@ -4,7 +4,6 @@ declare(strict_types=1);
 namespace Cronkeeper\Scheduler\ViewModel;
 
 use Cronkeeper\Scheduler\Model\Acl\RoleResolver;
-use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Cronkeeper\Scheduler\Model\Run\RunDetails;
 use Magento\Framework\App\RequestInterface;
 use Magento\Framework\AuthorizationInterface;
@@ -17,11 +16,10 @@ use Magento\Framework\View\Element\Block\ArgumentInterface;
  */
 class RunView implements ArgumentInterface
 {
+    use LoadsOnce;
+
     /** Statuses a run can still be killed in; the others are finished and can be retried. */
     public const LIVE_STATUSES = ['PENDING', 'QUEUED', 'RUNNING'];
-
-    /** @var array{run: array<string, mixed>|null, attempts: list<array<string, mixed>>, error: ?string}|null */
-    private ?array $loaded = null;
 
     public function __construct(
         private readonly RunDetails $details,
@@ -41,19 +39,12 @@ class RunView implements ArgumentInterface
      */
     public function getPage(): array
     {
-        if ($this->loaded !== null) {
-            return $this->loaded;
-        }
-        $this->loaded = ['run' => null, 'attempts' => [], 'error' => null];
-        try {
-            $this->loaded = $this->details->load($this->getId()) + ['error' => null];
-            if ($this->loaded['run'] === null) {
-                $this->loaded['error'] = (string)__('There is no run %1 in cronkeeper (it may have been purged).', $this->getId());
-            }
-        } catch (GraphQlException $e) {
-            $this->loaded['error'] = (string)__('Cronkeeper: %1', $e->getMessage());
-        }
-        return $this->loaded;
+        return $this->loadOnce(function (): array {
+            $page = $this->details->load($this->getId());
+            return $page + ['error' => $page['run'] === null
+                ? (string)__('There is no run %1 in cronkeeper (it may have been purged).', $this->getId())
+                : null];
+        }, ['run' => null, 'attempts' => []]);
     }
 
     public function canOperate(): bool
