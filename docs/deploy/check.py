@@ -521,5 +521,160 @@ def _():
         start(args, env, api["spec"]["template"]["spec"]["terminationGracePeriodSeconds"])
 
 
+# ---------------------------------------------------------------- backups and upgrades
+
+UPGRADING = SETUP / "upgrading-and-backups.md"
+
+
+def doc_command(prefix):
+    """The first command line of upgrading-and-backups.md that starts with
+    `prefix` (after any `sudo -u <user>`), without its trailing comment: the
+    checks below run what the page says, so the page cannot drift from them."""
+    lines = [re.sub(r"^sudo -u \S+ ", "", l).split("   #")[0].strip() for l in UPGRADING.read_text().splitlines()]
+    found = [l for l in lines if l.startswith(prefix)]
+    assert found, f"no `{prefix}` command in {UPGRADING.name}"
+    return found[0]
+
+
+def sqlite_cli():
+    path = shutil.which("sqlite3")
+    if not path:
+        raise Skip("the sqlite3 command-line tool is not installed (docs/deploy/install-tools.sh installs it)")
+    return path
+
+
+def cli(args, env):
+    r = run([binary(), *args], env=env)
+    assert r.returncode == 0, f"cronkeeper {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}"
+    return r
+
+
+@check("the page's SQLite backups (.backup, VACUUM INTO) copy a live database that cronkeeper then opens")
+def _():
+    sqlite3 = sqlite_cli()
+    unit = unit_file(SYSTEMD / "cronkeeper.service")
+    args = exec_args(unit)
+    with tempfile.TemporaryDirectory() as tmp:
+        state, backups = Path(tmp) / "state", Path(tmp) / "backups"
+        backups.mkdir()
+        config = Path(tmp) / "cronkeeper.toml"
+        shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)
+        args[args.index("--config") + 1] = str(config)
+        env = clean_env(**unit_env(unit), CRONKEEPER_DATA_DIR=str(state), CRONKEEPER_LISTEN="127.0.0.1:0")
+        proc = subprocess.Popen([binary(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert "listening" in proc.stdout.readline(), "serve did not start"
+            # Something to find in the copy: the drain flag, set over the live database.
+            cli(["drain", "--config", str(config)], env)
+            live = state / "cronkeeper.db"
+            copies = []
+            for prefix in ("sqlite3 /var/lib/cronkeeper/cronkeeper.db \".backup", "sqlite3 /var/lib/cronkeeper/cronkeeper.db \"VACUUM INTO"):
+                command = doc_command(prefix).replace("/var/lib/cronkeeper", str(state)).replace("/var/backups/cronkeeper", str(backups))
+                r = run(["sh", "-c", command.replace("sqlite3 ", sqlite3 + " ", 1)])
+                assert r.returncode == 0, f"{command}: {r.stderr}"
+                copies.append(Path(re.search(r"'([^']+)'", command).group(1)))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=90) == 0, proc.stderr.read()[-2000:]
+        check_line = doc_command("sqlite3 /var/backups/cronkeeper/cronkeeper.db \"PRAGMA integrity_check")
+        for copy in copies:
+            r = run([sqlite3, str(copy), "PRAGMA integrity_check"])
+            assert r.stdout.strip() == "ok", f"{copy.name}: {r.stdout} {r.stderr}"
+            assert "integrity_check" in check_line
+            r = run([sqlite3, str(copy), "SELECT value FROM settings WHERE name = 'draining'"])
+            assert r.stdout.strip() == "1", f"{copy.name}: the drain flag did not survive ({r.stdout!r} {r.stderr})"
+            cli(["resume", "--config", str(config)], clean_env(CRONKEEPER_DATABASE_URL=f"sqlite://{copy}"))
+        note(f"backed up a running server twice ({', '.join(c.name for c in copies)}), both open and resume")
+
+
+@check("an older binary refuses a database a newer one migrated (what the upgrade page warns about)")
+def _():
+    sqlite3 = sqlite_cli()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = clean_env(CRONKEEPER_DATABASE_URL=f"sqlite://{tmp}/cronkeeper.db")
+        cli(["resume"], env)
+        # What a newer release leaves behind: a migration this binary lacks.
+        r = run([sqlite3, f"{tmp}/cronkeeper.db", "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101000000, 'from a newer cronkeeper', 1, x'00', 0)"])
+        assert r.returncode == 0, r.stderr
+        r = run([binary(), "resume"], env=env)
+        quoted = "was previously applied but is missing in the resolved migrations"
+        assert r.returncode != 0 and quoted in r.stderr, f"exit {r.returncode}: {r.stderr.strip()}"
+        assert quoted in UPGRADING.read_text(), "the page no longer quotes the error"
+
+
+def server_url(var, default):
+    return os.environ.get(var, default)
+
+
+def fresh_database(kind):
+    """A new empty database on the machine's PostgreSQL or MariaDB, as in the
+    store suite: (URL for cronkeeper, admin argv prefix, name)."""
+    name = f"cronkeeper_deploy_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    if kind == "postgres":
+        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        psql = shutil.which("psql")
+        if not psql or run([psql, admin, "-c", "SELECT 1"]).returncode != 0:
+            raise Skip(f"PostgreSQL is not reachable at {admin} with psql")
+        assert run([psql, admin, "-c", f"CREATE DATABASE {name}"]).returncode == 0
+        return admin.rsplit("/", 1)[0] + "/" + name, name
+    url = server_url("CRONKEEPER_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+    mysql = shutil.which("mysql")
+    if not mysql or run([mysql, "-h127.0.0.1", "-uroot", "-e", "SELECT 1"]).returncode != 0:
+        raise Skip("MariaDB is not reachable at 127.0.0.1:3306 as root with the mysql client")
+    assert run([mysql, "-h127.0.0.1", "-uroot", "-e", f"CREATE DATABASE {name}"]).returncode == 0
+    return url.rstrip("/") + "/" + name, name
+
+
+def drop_database(kind, name):
+    if kind == "postgres":
+        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        run(["psql", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+    else:
+        run(["mysql", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {name}"])
+
+
+@check("the page's pg_dump and pg_restore commands round-trip a cronkeeper database")
+def _():
+    source_url, source = fresh_database("postgres")
+    target_url, target = fresh_database("postgres")
+    try:
+        cli(["drain"], clean_env(CRONKEEPER_DATABASE_URL=source_url))
+        with tempfile.TemporaryDirectory() as tmp:
+            dump = doc_command("pg_dump ").replace("postgres://cronkeeper:change-me@db.internal:5432/cronkeeper", source_url)
+            restore = doc_command("pg_restore ").replace("postgres://cronkeeper:change-me@db.internal:5432/cronkeeper", target_url)
+            for command in (dump, restore):
+                r = run(["sh", "-c", command], cwd=tmp)
+                assert r.returncode == 0, f"{command}: {r.stderr}"
+        r = run(["psql", target_url, "-tAc", "SELECT value FROM settings WHERE name = 'draining'"])
+        assert r.stdout.strip() == "1", f"the drain flag did not survive: {r.stdout!r} {r.stderr}"
+        cli(["resume"], clean_env(CRONKEEPER_DATABASE_URL=target_url))
+    finally:
+        drop_database("postgres", source)
+        drop_database("postgres", target)
+
+
+@check("the page's mysqldump and mysql commands round-trip a cronkeeper database")
+def _():
+    source_url, source = fresh_database("mysql")
+    target_url, target = fresh_database("mysql")
+    try:
+        cli(["drain"], clean_env(CRONKEEPER_DATABASE_URL=source_url))
+        with tempfile.TemporaryDirectory() as tmp:
+            dump, restore = doc_command("mysqldump "), doc_command("mysql --host")
+            local = "--host=127.0.0.1 --user=root"
+            dump = dump.replace("--host=db.internal --user=cronkeeper --password cronkeeper", f"{local} {source}")
+            restore = restore.replace("--host=db.internal --user=cronkeeper --password cronkeeper", f"{local} {target}")
+            for command in (dump, restore):
+                assert "db.internal" not in command, command
+                r = run(["sh", "-c", command], cwd=tmp)
+                assert r.returncode == 0, f"{command}: {r.stderr}"
+        r = run(["mysql", "-h127.0.0.1", "-uroot", "-N", "-e", f"SELECT value FROM {target}.settings WHERE name = 'draining'"])
+        assert r.stdout.strip() == "1", f"the drain flag did not survive: {r.stdout!r} {r.stderr}"
+        cli(["resume"], clean_env(CRONKEEPER_DATABASE_URL=target_url))
+    finally:
+        drop_database("mysql", source)
+        drop_database("mysql", target)
+
+
 print(f"deploy: {results['passed']} passed, {results['failed']} failed" + (f", {results['skipped']} skipped" if results["skipped"] else ""))
 sys.exit(1 if results["failed"] else 0)
