@@ -6,6 +6,7 @@ Each check prints `ok - <name>`, `FAIL - <name>: <why>` or
 With CI set, a missing tool or binary is a failure, never a skip.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -498,11 +499,31 @@ def _():
         note("`cronkeeper worker` is being built and is not in this binary yet: its command lines were not checked")
 
 
+@contextlib.contextmanager
+def running(args, env):
+    """`cronkeeper <args>` as a child, killed on the way out if still alive."""
+    proc = subprocess.Popen([binary(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def sigterm(proc, within_s):
+    """SIGTERM, as systemd and the kubelet send it: exit 0 within the budget."""
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=within_s)
+    assert code == 0, f"exit {code}: {proc.stderr.read()[-2000:]}"
+    return time.monotonic() - began
+
+
 def start(args, env, stop_within_s):
     """Starts `cronkeeper <args>` on a free loopback port, checks both probes,
     then SIGTERM: it must exit 0 within the stop budget its unit or pod gives."""
-    proc = subprocess.Popen([binary(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with running(args, env) as proc:
         line = proc.stdout.readline()
         m = re.search(r"listening on (http://\S+)", line)
         assert m, f"no listening line: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
@@ -518,16 +539,8 @@ def start(args, env, stop_within_s):
             except urllib.error.HTTPError as e:
                 assert time.monotonic() < deadline, f"/readyz still {e.code} after 15 s"
                 time.sleep(0.5)
-        began = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=stop_within_s)
-        took = time.monotonic() - began
-        assert code == 0, f"exit {code}: {proc.stderr.read()[-2000:]}"
+        took = sigterm(proc, stop_within_s)
         note(f"`cronkeeper {' '.join(args)}`: ready, stopped on SIGTERM in {took:.1f} s (budget {stop_within_s:.0f} s)")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def clean_env(**extra):
@@ -536,17 +549,23 @@ def clean_env(**extra):
     return env
 
 
-@check("cronkeeper.service's command line and example configuration start, answer the probes and stop on SIGTERM")
-def _():
+def single_server(tmp):
+    """cronkeeper.service's command line and environment, with the example
+    configuration, changed only where a test machine must differ: the state
+    directory (tmp/state) and a free port."""
     unit = unit_file(SYSTEMD / "cronkeeper.service")
     args = exec_args(unit)
+    config = tmp / "cronkeeper.toml"
+    shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)
+    args[args.index("--config") + 1] = str(config)
+    env = clean_env(**unit_env(unit), CRONKEEPER_DATA_DIR=str(tmp / "state"), CRONKEEPER_LISTEN="127.0.0.1:0")
+    return unit, args, env, config
+
+
+@check("cronkeeper.service's command line and example configuration start, answer the probes and stop on SIGTERM")
+def _():
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "cronkeeper.toml"
-        shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)
-        args[args.index("--config") + 1] = str(config)
-        # Only what must differ on a test machine: the state directory and a
-        # free port. The unit's own Environment= lines apply as written.
-        env = clean_env(**unit_env(unit), CRONKEEPER_DATA_DIR=str(Path(tmp) / "state"), CRONKEEPER_LISTEN="127.0.0.1:0")
+        unit, args, env, _ = single_server(Path(tmp))
         start(args, env, seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
 
 
@@ -582,22 +601,14 @@ def _():
         # would name: one of the machine's own, SQLite here (a worker needs no
         # server database to start).
         env = clean_env(**unit_env(unit), CRONKEEPER_DATABASE_URL=f"sqlite://{tmp}/cronkeeper.db", CRONKEEPER_MAGENTO_ROOT=tmp)
-        proc = subprocess.Popen([binary(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
+        with running(args, env) as proc:
             line = proc.stdout.readline()
             lanes = ",".join(f"{k}={v}" for k, v in slots(args).items())
             assert f"lanes {lanes}" in line, f"expected the worker to report lanes {lanes}: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
             time.sleep(2)
             assert proc.poll() is None, f"the worker exited: {proc.stderr.read()[-2000:]}"
-            began = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            code = proc.wait(timeout=seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
-            assert code == 0, f"exit {code}: {proc.stderr.read()[-2000:]}"
-            note(f"worker up with lanes {lanes}, stopped on SIGTERM in {time.monotonic() - began:.1f} s")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            took = sigterm(proc, seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
+            note(f"worker up with lanes {lanes}, stopped on SIGTERM in {took:.1f} s")
 
 
 # ---------------------------------------------------------------- backups and upgrades
@@ -631,30 +642,21 @@ def cli(args, env):
 @check("the page's SQLite backups (.backup, VACUUM INTO) copy a live database that cronkeeper then opens")
 def _():
     sqlite3 = sqlite_cli()
-    unit = unit_file(SYSTEMD / "cronkeeper.service")
-    args = exec_args(unit)
     with tempfile.TemporaryDirectory() as tmp:
+        unit, args, env, config = single_server(Path(tmp))
         state, backups = Path(tmp) / "state", Path(tmp) / "backups"
         backups.mkdir()
-        config = Path(tmp) / "cronkeeper.toml"
-        shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)
-        args[args.index("--config") + 1] = str(config)
-        env = clean_env(**unit_env(unit), CRONKEEPER_DATA_DIR=str(state), CRONKEEPER_LISTEN="127.0.0.1:0")
-        proc = subprocess.Popen([binary(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
+        with running(args, env) as proc:
             assert "listening" in proc.stdout.readline(), "serve did not start"
             # Something to find in the copy: the drain flag, set over the live database.
             cli(["drain", "--config", str(config)], env)
-            live = state / "cronkeeper.db"
             copies = []
             for prefix in ("sqlite3 /var/lib/cronkeeper/cronkeeper.db \".backup", "sqlite3 /var/lib/cronkeeper/cronkeeper.db \"VACUUM INTO"):
                 command = doc_command(prefix).replace("/var/lib/cronkeeper", str(state)).replace("/var/backups/cronkeeper", str(backups))
                 r = run(["sh", "-c", command.replace("sqlite3 ", sqlite3 + " ", 1)])
                 assert r.returncode == 0, f"{command}: {r.stderr}"
                 copies.append(Path(re.search(r"'([^']+)'", command).group(1)))
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=90) == 0, proc.stderr.read()[-2000:]
+            sigterm(proc, seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
         check_line = doc_command("sqlite3 /var/backups/cronkeeper/cronkeeper.db \"PRAGMA integrity_check")
         for copy in copies:
             r = run([sqlite3, str(copy), "PRAGMA integrity_check"])
