@@ -73,6 +73,9 @@ def check(name):
         except AssertionError as e:
             results["failed"] += 1
             print(f"FAIL - {name}: {e}")
+        except Exception as e:  # a broken check fails alone, the others still run
+            results["failed"] += 1
+            print(f"FAIL - {name}: {type(e).__name__}: {e}")
         else:
             results["passed"] += 1
             print(f"ok - {name}")
@@ -757,6 +760,44 @@ def _():
         lambda _su, src, _du, dst: [doc_command("mysqldump ").replace(page_args, f"{local} {src}"), doc_command("mysql --host").replace(page_args, f"{local} {dst}")],
         lambda _u, name: ["mysql", "-h127.0.0.1", "-uroot", "-N", "-D", name, "-e", FLAG_SQL],
     )
+
+
+def first_run_when_signalled(signal_jobs_too):
+    """Single server with one job that takes 3 s. Once it runs, SIGTERM goes
+    to cronkeeper alone (KillMode=mixed, the kubelet) or, with
+    `signal_jobs_too`, also to the job's process group at the same moment (what
+    KillMode=control-group does to every process of the unit). Returns the
+    run's (status, output) as cronkeeper recorded it."""
+    sqlite3 = sqlite_cli()
+    with tempfile.TemporaryDirectory() as tmp:
+        unit, args, env, config = single_server(Path(tmp))
+        with config.open("a") as f:
+            f.write('\n[[jobs]]\ncode = "slow_export"\nschedule = "@every 2s"\ncommand = ["sh", "-c", "sleep 3; echo finished"]\n')
+        db = Path(tmp) / "state" / "cronkeeper.db"
+        with running(args, env) as proc:
+            assert "listening" in proc.stdout.readline(), "serve did not start"
+            deadline = time.monotonic() + 20
+            while True:
+                r = run([sqlite3, str(db), "SELECT pid FROM runs WHERE status = 'RUNNING' AND pid IS NOT NULL LIMIT 1"])
+                if r.stdout.strip():
+                    break
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.2)
+            if signal_jobs_too:
+                os.killpg(int(r.stdout.strip()), signal.SIGTERM)
+            sigterm(proc, seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
+        r = run([sqlite3, "-separator", "|", str(db), "SELECT status, coalesce(output, '') FROM runs WHERE status NOT IN ('QUEUED', 'PENDING', 'MISSED', 'SKIPPED') ORDER BY id LIMIT 1"])
+        status, _, output = r.stdout.strip().partition("|")
+        return status, output.strip()
+
+
+@check("KillMode=mixed: SIGTERM to cronkeeper alone lets a running job finish; to the whole unit it kills it")
+def _():
+    status, output = first_run_when_signalled(signal_jobs_too=False)
+    assert (status, output) == ("SUCCEEDED", "finished"), f"with the signal to cronkeeper only, the run ended {status} {output!r}"
+    status, output = first_run_when_signalled(signal_jobs_too=True)
+    assert status != "SUCCEEDED" and "finished" not in output, f"with the signal to the job too, the run still ended {status} {output!r}"
+    note(f"SIGTERM to cronkeeper only: the job finished in the drain (SUCCEEDED); to the job's group as well: {status}")
 
 
 print(f"deploy: {results['passed']} passed, {results['failed']} failed" + (f", {results['skipped']} skipped" if results["skipped"] else ""))
