@@ -606,8 +606,9 @@ def _():
         env = clean_env(**unit_env(unit), CRONKEEPER_DATABASE_URL=f"sqlite://{tmp}/cronkeeper.db", CRONKEEPER_MAGENTO_ROOT=tmp)
         with running(args, env) as proc:
             line = proc.stdout.readline()
+            reported = re.search(r"lanes (\S+?),? ", line)
             lanes = ",".join(f"{k}={v}" for k, v in slots(args).items())
-            assert f"lanes {lanes}" in line, f"expected the worker to report lanes {lanes}: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+            assert reported and set(reported.group(1).split(",")) == set(lanes.split(",")), f"expected the worker to report lanes {lanes}: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
             time.sleep(2)
             assert proc.poll() is None, f"the worker exited: {proc.stderr.read()[-2000:]}"
             took = sigterm(proc, seconds(unit_values(unit, "Service", "TimeoutStopSec")[0]))
