@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The deployment artefacts' suite (docs/deploy/check.py): Kubernetes manifests
+# The deployment artefacts' suite (docs/deploy/checks/): Kubernetes manifests
 # validated against the API schemas, Dockerfiles linted, systemd units checked
 # by systemd-analyze, and the units' and pods' command lines run against the
 # real binary. Called by scripts/test-all; tools from install-tools.sh.
@@ -15,4 +15,5 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "SKIPPED deploy: no tools venv at $venv; run bash docs/deploy/install-tools.sh"
     exit 0
 fi
-exec "$venv/bin/python" "$here/check.py"
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the work tree
+exec "$venv/bin/python" "$here/checks"
