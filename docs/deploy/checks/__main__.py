@@ -10,7 +10,7 @@ import sys
 from harness import results
 
 # Each module runs its checks as it is imported, in this order.
-for module in ("manifests", "dockerfiles", "systemd_units", "links", "binary_runs", "backups"):
+for module in ("manifests", "dockerfiles", "systemd_units", "links", "binary_runs", "multi_node", "backups"):
     importlib.import_module(module)
 
 print(f"deploy: {results['passed']} passed, {results['failed']} failed" + (f", {results['skipped']} skipped" if results["skipped"] else ""))

@@ -1,14 +1,11 @@
 """The backup commands of docs/setup/upgrading-and-backups.md, run for real."""
 
-import os
 import re
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from artefacts import seconds, single_server, unit_values
-from harness import SETUP, Skip, binary, check, clean_env, cli, note, run, running, sigterm, sqlite_cli
+from harness import SETUP, binary, check, clean_env, cli, drop_database, fresh_database, note, run, running, sigterm, sqlite_cli
 
 
 UPGRADING = SETUP / "upgrading-and-backups.md"
@@ -66,37 +63,6 @@ def _():
         quoted = "was previously applied but is missing in the resolved migrations"
         assert r.returncode != 0 and quoted in r.stderr, f"exit {r.returncode}: {r.stderr.strip()}"
         assert quoted in UPGRADING.read_text(), "the page no longer quotes the error"
-
-
-def server_url(var, default):
-    return os.environ.get(var, default)
-
-
-def fresh_database(kind):
-    """A new empty database on the machine's PostgreSQL or MariaDB, as in the
-    store suite: (URL for cronkeeper, admin argv prefix, name)."""
-    name = f"cronkeeper_deploy_{os.getpid()}_{int(time.time() * 1000) % 100000}"
-    if kind == "postgres":
-        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-        psql = shutil.which("psql")
-        if not psql or run([psql, admin, "-c", "SELECT 1"]).returncode != 0:
-            raise Skip(f"PostgreSQL is not reachable at {admin} with psql")
-        assert run([psql, admin, "-c", f"CREATE DATABASE {name}"]).returncode == 0
-        return admin.rsplit("/", 1)[0] + "/" + name, name
-    url = server_url("CRONKEEPER_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
-    mysql = shutil.which("mysql")
-    if not mysql or run([mysql, "-h127.0.0.1", "-uroot", "-e", "SELECT 1"]).returncode != 0:
-        raise Skip("MariaDB is not reachable at 127.0.0.1:3306 as root with the mysql client")
-    assert run([mysql, "-h127.0.0.1", "-uroot", "-e", f"CREATE DATABASE {name}"]).returncode == 0
-    return url.rstrip("/") + "/" + name, name
-
-
-def drop_database(kind, name):
-    if kind == "postgres":
-        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-        run(["psql", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
-    else:
-        run(["mysql", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {name}"])
 
 
 def round_trip(kind, commands, read_flag):

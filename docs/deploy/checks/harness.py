@@ -31,7 +31,7 @@ K8S_VERSIONS = ["1.27.0", "1.37.0"]
 # the source, a mention is reported as pending instead of failing the run.
 BEING_BUILT_ENV = {"CRONKEEPER_AMQP_URL", "CRONKEEPER_AMQP_PREFIX"}
 # Variables of the test harness itself, not of cronkeeper.
-HARNESS_ENV = {"CRONKEEPER_BIN", "CRONKEEPER_DEPLOY_VENV", "CRONKEEPER_TEST_POSTGRES_URL", "CRONKEEPER_TEST_MYSQL_URL"}
+HARNESS_ENV = {"CRONKEEPER_BIN", "CRONKEEPER_DEPLOY_VENV", "CRONKEEPER_TEST_POSTGRES_URL", "CRONKEEPER_TEST_MYSQL_URL", "CRONKEEPER_TEST_AMQP_URL"}
 # What cronkeeper needs after drain_timeout + kill_grace: up to 5 s for a
 # group's members to go, then the rest of the shutdown.
 STOP_MARGIN_S = 15
@@ -138,3 +138,34 @@ def sqlite_cli():
     if not path:
         raise Skip("the sqlite3 command-line tool is not installed (docs/deploy/install-tools.sh installs it)")
     return path
+
+
+def server_url(var, default):
+    return os.environ.get(var, default)
+
+
+def fresh_database(kind):
+    """A new empty database on the machine's PostgreSQL or MariaDB, as in the
+    store suite: (URL for cronkeeper, admin argv prefix, name)."""
+    name = f"cronkeeper_deploy_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    if kind == "postgres":
+        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        psql = shutil.which("psql")
+        if not psql or run([psql, admin, "-c", "SELECT 1"]).returncode != 0:
+            raise Skip(f"PostgreSQL is not reachable at {admin} with psql")
+        assert run([psql, admin, "-c", f"CREATE DATABASE {name}"]).returncode == 0
+        return admin.rsplit("/", 1)[0] + "/" + name, name
+    url = server_url("CRONKEEPER_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+    mysql = shutil.which("mysql")
+    if not mysql or run([mysql, "-h127.0.0.1", "-uroot", "-e", "SELECT 1"]).returncode != 0:
+        raise Skip("MariaDB is not reachable at 127.0.0.1:3306 as root with the mysql client")
+    assert run([mysql, "-h127.0.0.1", "-uroot", "-e", f"CREATE DATABASE {name}"]).returncode == 0
+    return url.rstrip("/") + "/" + name, name
+
+
+def drop_database(kind, name):
+    if kind == "postgres":
+        admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        run(["psql", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+    else:
+        run(["mysql", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {name}"])
