@@ -112,5 +112,5 @@ def single_server(tmp):
     config = tmp / "cronkeeper.toml"
     shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)
     args[args.index("--config") + 1] = str(config)
-    env = clean_env(**unit_env(unit), CRONKEEPER_DATA_DIR=str(tmp / "state"), CRONKEEPER_LISTEN="127.0.0.1:0")
+    env = clean_env(unit_env(unit), CRONKEEPER_DATA_DIR=str(tmp / "state"), CRONKEEPER_LISTEN="127.0.0.1:0")
     return unit, args, env, config

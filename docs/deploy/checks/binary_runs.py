@@ -117,7 +117,7 @@ def _():
         # The unit's environment as written, plus the database its env file
         # would name: one of the machine's own, SQLite here (a worker needs no
         # server database to start).
-        env = clean_env(**unit_env(unit), CRONKEEPER_DATABASE_URL=f"sqlite://{tmp}/cronkeeper.db", CRONKEEPER_MAGENTO_ROOT=tmp)
+        env = clean_env(unit_env(unit), CRONKEEPER_DATABASE_URL=f"sqlite://{tmp}/cronkeeper.db", CRONKEEPER_MAGENTO_ROOT=tmp)
         with running(args, env) as proc:
             line = proc.stdout.readline()
             reported = re.search(r"lanes (\S+?),? ", line)

@@ -121,9 +121,13 @@ def sigterm(proc, within_s):
     return time.monotonic() - began
 
 
-def clean_env(**extra):
+def clean_env(*layers, **extra):
+    """This process's environment without any CRONKEEPER_* variable, then each
+    layer (a unit's Environment=, an env file's values) and `extra` on top,
+    later ones winning: what a test machine must change overrides the unit."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRONKEEPER_")}
-    env.update(extra)
+    for layer in (*layers, extra):
+        env.update(layer)
     return env
 
 

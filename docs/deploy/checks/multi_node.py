@@ -25,14 +25,19 @@ def broker_reachable():
         return False
 
 
-def delete_queues(prefix):
-    """Our queues on the machine's shared broker go when the check ends."""
+def queues(prefix):
+    """Our queues on the machine's broker (rabbitmqctl, as root), or None."""
     ctl = shutil.which("rabbitmqctl")
     if not ctl:
-        return
-    for name in run([ctl, "list_queues", "-q", "--no-table-headers", "name"]).stdout.split():
-        if name.startswith(prefix + "."):
-            run([ctl, "delete_queue", name])
+        return None
+    names = run([ctl, "list_queues", "-q", "--no-table-headers", "name"]).stdout.split()
+    return [n for n in names if n.startswith(prefix + ".")]
+
+
+def delete_queues(prefix):
+    """Our queues on the machine's shared broker go when the check ends."""
+    for name in queues(prefix) or []:
+        run(["rabbitmqctl", "delete_queue", name])
 
 
 def succeeded_by(url, pid):
@@ -65,8 +70,8 @@ def _():
             # Each unit's own environment as written; what its env file would
             # hold (shared); and only where a test machine must differ: a free
             # loopback port, a state directory, a Magento root.
-            api_env = clean_env(**unit_env(api_unit), **shared, CRONKEEPER_JWT_SECRET="a-test-secret-of-at-least-thirty-two-bytes", CRONKEEPER_LISTEN="127.0.0.1:0", CRONKEEPER_DATA_DIR=str(Path(tmp) / "api"))
-            worker_env = clean_env(**unit_env(worker_unit), **shared, CRONKEEPER_MAGENTO_ROOT=tmp)
+            api_env = clean_env(unit_env(api_unit), shared, CRONKEEPER_JWT_SECRET="a-test-secret-of-at-least-thirty-two-bytes", CRONKEEPER_LISTEN="127.0.0.1:0", CRONKEEPER_DATA_DIR=str(Path(tmp) / "api"))
+            worker_env = clean_env(unit_env(worker_unit), shared, CRONKEEPER_MAGENTO_ROOT=tmp)
             with running(api_args, api_env) as api, running(worker_args, worker_env) as worker:
                 assert "listening" in api.stdout.readline(), "the API node did not start"
                 assert "worker" in worker.stdout.readline(), "the worker did not start"
@@ -75,11 +80,17 @@ def _():
                     assert api.poll() is None and worker.poll() is None, "a process exited"
                     assert time.monotonic() < deadline, f"the worker finished {done[0]} runs in 30 s"
                     time.sleep(0.5)
+                # The runs went through the broker, not the database's queue.
+                on_broker = queues(prefix)
+                if on_broker is None:
+                    note("rabbitmqctl is not available: the lane queues on the broker were not listed")
+                else:
+                    assert f"{prefix}.lane.default" in on_broker, f"no queue {prefix}.lane.default on the broker: {on_broker}"
                 worker_took = sigterm(worker, seconds(unit_values(worker_unit, "Service", "TimeoutStopSec")[0]))
                 api_took = sigterm(api, seconds(unit_values(api_unit, "Service", "TimeoutStopSec")[0]))
             mine, others = succeeded_by(url, worker.pid)
             assert others == 0, f"{others} runs were run by a process other than the worker (the API node has no workers)"
-            note(f"the worker ran {mine} runs; SIGTERM stopped it in {worker_took:.1f} s and the API node in {api_took:.1f} s")
+            note(f"the worker ran {mine} runs through {prefix}.lane.default; SIGTERM stopped it in {worker_took:.1f} s and the API node in {api_took:.1f} s")
     finally:
         drop_database("postgres", database)
         delete_queues(prefix)
