@@ -150,7 +150,7 @@ def server_url(var, default):
 
 def fresh_database(kind):
     """A new empty database on the machine's PostgreSQL or MariaDB, as in the
-    store suite: (URL for cronkeeper, admin argv prefix, name)."""
+    store suite: (its URL for cronkeeper, its name)."""
     name = f"cronkeeper_deploy_{os.getpid()}_{int(time.time() * 1000) % 100000}"
     if kind == "postgres":
         admin = server_url("CRONKEEPER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -173,3 +173,11 @@ def drop_database(kind, name):
         run(["psql", admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
     else:
         run(["mysql", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {name}"])
+
+
+def query(kind, url, name, sql):
+    """Rows of `sql` on a database made by fresh_database, as lists of strings."""
+    argv = ["psql", url, "-tA", "-F", "\t", "-c", sql] if kind == "postgres" else ["mysql", "-h127.0.0.1", "-uroot", "-N", "-B", "-D", name, "-e", sql]
+    r = run(argv)
+    assert r.returncode == 0, r.stderr
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
