@@ -115,7 +115,25 @@ impl Store {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.write).await?,
             Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.write).await?,
-            Backend::MySql => sqlx::migrate!("../migrations/mysql").run(&self.write).await?,
+            Backend::MySql => {
+                // sqlx's own migration lock on MySQL is `GET_LOCK(name, -1)`,
+                // which MariaDB answers with NULL at once (a negative timeout is
+                // not "forever" there), so two nodes starting on an empty or
+                // freshly upgraded database raced, and the loser stopped with
+                // "migration N is partially applied". Hold a named lock with a
+                // finite wait on the connection that runs the migrations.
+                let mut conn = self.write.acquire().await?;
+                let got: Option<i64> =
+                    sqlx::query_scalar("SELECT CAST(GET_LOCK('cronkeeper_migrate', 300) AS SIGNED)").fetch_one(&mut *conn).await?;
+                if got != Some(1) {
+                    return Err(StoreError::Database(sqlx::Error::Protocol(
+                        "another node held the migration lock (cronkeeper_migrate) for 300 s".into(),
+                    )));
+                }
+                let ran = sqlx::migrate!("../migrations/mysql").run(&mut *conn).await;
+                let _ = sqlx::query("SELECT RELEASE_LOCK('cronkeeper_migrate')").execute(&mut *conn).await;
+                ran?
+            }
         }
         Ok(())
     }

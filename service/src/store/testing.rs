@@ -37,6 +37,13 @@ pub struct TestStore {
     server_db: Option<(String, String)>,
 }
 
+impl TestStore {
+    /// The URL of this test database (server backends only).
+    pub fn url(&self) -> Option<String> {
+        self.server_db.as_ref().map(|(admin, db)| with_database(admin, db))
+    }
+}
+
 impl Drop for TestStore {
     fn drop(&mut self) {
         let Some((admin, db)) = self.server_db.take() else { return };
@@ -115,6 +122,13 @@ fn report_skip(backend: Backend, reason: &str) {
 /// A fresh store on `backend`, or `None` (after saying so) when the server is
 /// unreachable outside CI.
 pub async fn fresh(backend: Backend) -> Option<TestStore> {
+    let t = empty(backend).await?;
+    t.store.migrate().await.expect("migrate the test database");
+    Some(t)
+}
+
+/// Like [`fresh`], but nothing migrated yet; `url()` connects more stores to it.
+pub async fn empty(backend: Backend) -> Option<TestStore> {
     sqlx::any::install_default_drivers();
     let Some(admin) = admin_url(backend) else {
         let (store, dir) = sqlite_store().await;
@@ -144,7 +158,6 @@ pub async fn fresh(backend: Backend) -> Option<TestStore> {
         server_db: None,
     };
     guard.server_db = Some((admin, db));
-    guard.store.migrate().await.expect("migrate the test database");
     Some(guard)
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::runs::{self, ClaimOutcome, Finish, NewRun, RunFilter, RunSort};
 use super::testing::conformance;
 use super::{audit, instances, leases, settings};
-use super::{jobs, Direction, Page, Store};
+use super::{jobs, Backend, Direction, Page, Store};
 use crate::domain::{ConcurrencyPolicy, Executor, Job, LaneName, RunStatus, Trigger};
 
 fn job(code: &str, lane: &str) -> Job {
@@ -373,3 +373,19 @@ conformance!(
     text_columns_round_trip_long_and_unicode_values,
     history_queries_retries_and_cancels_agree,
 );
+
+/// Two nodes starting at once on an empty MySQL/MariaDB database: both come up
+/// (one waits for the other's migrations) instead of one failing on a
+/// half-applied migration.
+#[tokio::test]
+async fn two_nodes_migrating_an_empty_mysql_database_at_once_both_succeed() {
+    let Some(t) = crate::store::testing::empty(Backend::MySql).await else { return };
+    let url = t.url().expect("a server database");
+    let (a, b) = (Store::connect(&url).await.unwrap(), Store::connect(&url).await.unwrap());
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    ra.expect("first node migrates");
+    rb.expect("second node migrates");
+    assert!(jobs::all(&a).await.unwrap().is_empty(), "the schema is there");
+    a.close().await;
+    b.close().await;
+}

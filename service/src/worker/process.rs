@@ -118,6 +118,9 @@ pub struct RunningProcess {
     reaped: bool,
 }
 
+/// Variables of cronkeeper's own configuration, withheld from jobs.
+const OWN_ENV_PREFIX: &str = "CRONKEEPER_";
+
 /// Starts `spec.argv` as the leader of a new process group.
 pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
     let program = spec.argv.first().ok_or(SpawnError::EmptyArgv)?;
@@ -138,6 +141,15 @@ pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
     let stderr_end = write_end.try_clone().map_err(start_err)?;
 
     let mut cmd = Command::new(program);
+    // cronkeeper's own settings (the JWT secret, database and AMQP URLs with
+    // their passwords) are not the job's business: a job that prints its
+    // environment would store them in its run output. A job's own `env` may
+    // still set a CRONKEEPER_* variable on purpose.
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(|k| k.starts_with(OWN_ENV_PREFIX)) {
+            cmd.env_remove(&key);
+        }
+    }
     cmd.args(&spec.argv[1..])
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())

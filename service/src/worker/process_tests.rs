@@ -354,3 +354,19 @@ async fn terminate_group_ends_leftovers_of_an_exited_but_unreaped_leader() {
     assert!(!is_alive(child, child_ticks));
     assert_eq!(leader.wait().unwrap().code(), Some(0));
 }
+
+#[tokio::test]
+async fn a_job_does_not_inherit_cronkeepers_own_settings_but_may_set_its_own() {
+    // A name no other test uses: setting it cannot change what they see.
+    let leaked = format!("CRONKEEPER_TEST_SECRET_{}", std::process::id());
+    std::env::set_var(&leaked, "hunter2");
+    std::env::set_var("CK_TEST_UNRELATED_VARIABLE", "kept");
+    let mut spec = sh("env");
+    spec.env = vec![("CRONKEEPER_RUN_NOTE".into(), "set by the job".into())];
+    let out = spawn(&spec).await.unwrap().supervise(limits(10_000, 500), CancellationToken::new()).await;
+    std::env::remove_var(&leaked);
+    assert_eq!(out.ending, Ending::Exited(0), "{out:?}");
+    assert!(!out.output.contains("hunter2") && !out.output.contains(&leaked), "cronkeeper's variable reached the job: {}", out.output);
+    assert!(out.output.contains("CRONKEEPER_RUN_NOTE=set by the job"), "{}", out.output);
+    assert!(out.output.contains("CK_TEST_UNRELATED_VARIABLE=kept"), "the rest of the environment is inherited: {}", out.output);
+}
