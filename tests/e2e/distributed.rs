@@ -489,3 +489,24 @@ async fn cleanup_queues(c: &Cluster) {
     }
     let _ = conn.close(200, "done".into()).await;
 }
+
+/// Flags are checked before anything connects: no database or broker here.
+#[test]
+fn the_worker_command_refuses_unknown_lanes_and_bad_slots_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("cronkeeper.toml");
+    std::fs::write(&config, format!("database_url = \"sqlite://{}/never.db\"\n", dir.path().display())).unwrap();
+    let worker = |args: &[&str]| {
+        let out = Command::new(BIN).arg("worker").arg("--config").arg(&config).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, err) = worker(&["--lanes", "critical,nightly"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--lanes names an unknown lane `nightly`; the configured lanes are bulk, critical, default"), "{err}");
+    let (code, err) = worker(&["--lanes", "critical,default", "--slots", "critical:4"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--slots `critical:4` is not lane=slots"), "{err}");
+    let (_, err) = worker(&["--lanes", "critical", "--slots", "critical=4,default=2"]);
+    assert!(err.contains("`default`, which is not in --lanes"), "{err}");
+    assert!(!dir.path().join("never.db").exists(), "a refused worker opened the database");
+}
