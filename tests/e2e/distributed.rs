@@ -477,6 +477,40 @@ async fn a_killed_workers_runs_are_interrupted_and_retried_and_a_kill_request_re
     cleanup_queues(&c).await;
 }
 
+/// `rabbitmqctl <action>` (or the command in `CRONKEEPER_TEST_RABBITMQCTL`).
+fn rabbitmqctl(action: &str) {
+    let command = std::env::var("CRONKEEPER_TEST_RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".into());
+    let mut parts = command.split_whitespace();
+    let out = Command::new(parts.next().unwrap()).args(parts).arg(action).output().unwrap_or_else(|e| panic!("cannot run {command}: {e}"));
+    assert!(out.status.success(), "{command} {action}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn a_broker_restart_mid_way_loses_and_doubles_no_run() {
+    let _one = ONE_CLUSTER.lock().await;
+    let Some(c) = Cluster::new(BATCH_JOBS).await else { return };
+    let _serve = c.serve("sched-a").await;
+    let _workers = [c.worker("work-1"), c.worker("work-2")];
+    let batch: [&str; 2] = ["true_default", "true_critical"];
+    let mut ids = c.queue("true_default", "default", 150).await;
+    ids.extend(c.queue("true_critical", "critical", 150).await);
+    c.wait(Duration::from_secs(120), "some runs done", || async { count_status(&c, &batch, RunStatus::Succeeded).await >= 50 }).await;
+    rabbitmqctl("stop_app");
+    // Queued while the broker is away: published once it is back.
+    ids.extend(c.queue("true_default", "default", 50).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    rabbitmqctl("start_app");
+    c.wait(Duration::from_secs(180), "every run finished after the restart", || async { count_status(&c, &batch, RunStatus::Succeeded).await >= 350 }).await;
+    let runs = c.runs_of(&batch).await;
+    assert_eq!(runs.len(), 350, "no run added or lost");
+    assert_eq!(runs.iter().map(|r| r.id).collect::<HashSet<_>>(), ids.iter().copied().collect::<HashSet<_>>());
+    assert!(runs.iter().all(|r| r.status == RunStatus::Succeeded), "every run succeeded");
+    assert!(claimed_twice(&c).await.is_empty(), "runs started twice: {:?}", claimed_twice(&c).await);
+    let log = std::fs::read_to_string(c.log_path("work-1")).unwrap();
+    assert!(log.contains("lost the AMQP connection") && log.matches("connected to the AMQP broker").count() >= 2, "work-1 did not reconnect:\n{log}");
+    cleanup_queues(&c).await;
+}
+
 async fn cleanup_queues(c: &Cluster) {
     let Ok(conn) = lapin::Connection::connect(&c.amqp, Default::default()).await else { return };
     if let Ok(ch) = conn.create_channel().await {
