@@ -192,6 +192,7 @@ async fn run() -> Vec<Row> {
         clock: cronkeeper::clock::system(),
         readiness: Arc::new(Readiness::default()),
         alert_events: AlertEvents::new(),
+        dispatch: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,6 +1,8 @@
-//! `Application::build` wires store, scheduler, worker pool, recovery,
-//! retention and the HTTP API together; `run` drives them until a shutdown
-//! signal, which is fanned out to every component through one token.
+//! `Application::build` wires store, dispatch, scheduler, worker pool,
+//! recovery, retention and the HTTP API together; `run` drives them until a
+//! shutdown signal, which is fanned out to every component through one token.
+//! Which of them run is the process's [`Roles`]: `serve` is all-in-one,
+//! `serve --no-workers` API and scheduler only, `worker` the workers only.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use crate::alerts::{self, AlertEvents};
 use crate::api::{ApiState, Readiness};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
+use crate::dispatch::{amqp, Dispatch};
 use crate::events::Events;
 use crate::scheduler::{retention, Scheduler};
 use crate::store::{self, Store};
@@ -22,6 +25,17 @@ use crate::worker::{instance_id, recovery, Pool, WorkerContext};
 pub struct Roles {
     pub scheduler: bool,
     pub workers: bool,
+    /// The HTTP listener (GraphQL, probes, metrics).
+    pub api: bool,
+}
+
+impl Roles {
+    /// `serve`: API, scheduler and workers.
+    pub const ALL_IN_ONE: Roles = Roles { scheduler: true, workers: true, api: true };
+    /// `serve --no-workers`.
+    pub const NO_WORKERS: Roles = Roles { scheduler: true, workers: false, api: true };
+    /// `worker`: the lane workers only.
+    pub const WORKER: Roles = Roles { scheduler: false, workers: true, api: false };
 }
 
 pub struct Application {
@@ -32,8 +46,11 @@ pub struct Application {
     pub wakeups: Wakeups,
     /// Alert changes and notification outcomes, for the `alertEvents` subscription.
     pub alert_events: AlertEvents,
-    listener: TcpListener,
+    /// `None` for a process without the API role.
+    listener: Option<TcpListener>,
     roles: Roles,
+    /// The lanes and slots the workers take; every configured lane by default.
+    worker_lanes: Vec<(String, usize)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,20 +68,38 @@ impl Application {
     /// config file and binds the listener; nothing runs until [`Application::run`].
     pub async fn build(config: Config, roles: Roles) -> Result<Self, StartError> {
         let mut config = config;
-        let secret = crate::api::ensure_jwt_secret(&config).map_err(StartError::Config)?;
-        config.auth.jwt_secret = Some(secret);
+        if roles.api {
+            let secret = crate::api::ensure_jwt_secret(&config).map_err(StartError::Config)?;
+            config.auth.jwt_secret = Some(secret);
+        }
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let clock = clock::system();
-        apply_config_jobs(&store, &config, clock.now_ms()).await?;
-        alerts::apply_config(&store, &config, clock.now_ms()).await?;
-        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen.to_string(), source })?;
+        // The file's jobs and alert rules are the deployment's declaration, saved by
+        // the `serve` processes. A worker's file may list none: saving it would
+        // delete them all.
+        if roles.scheduler {
+            apply_config_jobs(&store, &config, clock.now_ms()).await?;
+            alerts::apply_config(&store, &config, clock.now_ms()).await?;
+        }
+        let listener = match roles.api {
+            true => Some(TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen.to_string(), source })?),
+            false => None,
+        };
         let wakeups = Wakeups::new(config.lanes.iter().map(|l| l.name.as_str()));
-        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, alert_events: AlertEvents::new(), listener, roles })
+        let worker_lanes = config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
+        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, alert_events: AlertEvents::new(), listener, roles, worker_lanes })
     }
 
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+    /// Works only these lanes, with these slots (`cronkeeper worker --lanes --slots`).
+    pub fn with_worker_lanes(mut self, lanes: Vec<(String, usize)>) -> Self {
+        self.worker_lanes = lanes;
+        self
+    }
+
+    /// The API's address; `None` without the API role.
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     /// Runs until `shutdown` is cancelled, then drains the workers and returns.
@@ -86,6 +121,23 @@ impl Application {
         }
         let background = shutdown.child_token();
         let readiness = Arc::new(Readiness::default());
+        // The broker connection lives on `background`, which is cancelled only
+        // after the pool has drained: acknowledgements travel on it.
+        let dispatch = Dispatch::from_config(&self.config, &ctx.instance);
+        if let Dispatch::Amqp(broker) = &dispatch {
+            tasks.spawn(broker.clone().run(background.clone()));
+            if self.roles.scheduler {
+                let publisher = amqp::publisher::Publisher {
+                    broker: broker.clone(),
+                    store: self.store.clone(),
+                    clock: self.clock.clone(),
+                    wake: self.wakeups.any_lane(),
+                    instance: ctx.instance.clone(),
+                    lanes: self.config.lanes.iter().map(|l| l.name.to_string()).collect(),
+                };
+                tasks.spawn(publisher.run(background.clone()));
+            }
+        }
         let mut scheduler_tick = None;
         if self.roles.scheduler {
             // Only the holder of the `scheduler` lease materialises: any number of
@@ -109,23 +161,24 @@ impl Application {
         };
         alerts::spawn(&mut tasks, wiring, background.clone());
         let pool_task = self.roles.workers.then(|| {
-            let lanes = self.config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
-            tokio::spawn(Pool::new(ctx.clone(), lanes).run(shutdown.clone()))
-        });
-        let http = crate::api::router(ApiState {
-            store: self.store.clone(),
-            config: self.config.clone(),
-            events: self.events.clone(),
-            clock: self.clock.clone(),
-            readiness,
-            alert_events: self.alert_events.clone(),
+            let role = if self.roles.api { "serve" } else { "worker" };
+            let pool = Pool::new(ctx.clone(), self.worker_lanes.clone()).with_dispatch(dispatch.clone()).with_role(role);
+            tokio::spawn(pool.run(shutdown.clone()))
         });
         let server_stop = CancellationToken::new();
-        let server = {
+        let server = self.listener.map(|listener| {
+            let http = crate::api::router(ApiState {
+                store: self.store.clone(),
+                config: self.config.clone(),
+                events: self.events.clone(),
+                clock: self.clock.clone(),
+                readiness,
+                alert_events: self.alert_events.clone(),
+                dispatch: dispatch.clone(),
+            });
             let stop = server_stop.clone();
-            let listener = self.listener;
             tokio::spawn(async move { axum::serve(listener, http).with_graceful_shutdown(async move { stop.cancelled().await }).await })
-        };
+        });
 
         shutdown.cancelled().await;
         tracing::info!("shutting down: draining workers");
@@ -135,7 +188,9 @@ impl Application {
         background.cancel();
         while tasks.join_next().await.is_some() {}
         server_stop.cancel();
-        let _ = server.await;
+        if let Some(server) = server {
+            let _ = server.await;
+        }
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -37,6 +37,17 @@ pub enum Command {
         #[arg(long)]
         no_workers: bool,
     },
+    /// Run lane workers only (no API, no scheduler), on any node that shares the database.
+    Worker {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Lanes to work, separated by commas (default: every configured lane).
+        #[arg(long, value_name = "LANE,...")]
+        lanes: Option<String>,
+        /// Slots per lane, like critical=4,default=2 (default: each lane's configured slots).
+        #[arg(long, value_name = "LANE=N,...")]
+        slots: Option<String>,
+    },
     /// Cron expression tools.
     Cron {
         #[command(subcommand)]
@@ -112,6 +123,7 @@ pub enum ImportCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Serve { config, no_workers } => serve(config, no_workers).await,
+        Command::Worker { config, lanes, slots } => worker(config, lanes.as_deref(), slots.as_deref()).await,
         Command::Cron { command: CronCommand::Next { expression, tz, count, after } } => cron_next(&expression, &tz, count, after.as_deref()),
         Command::Import { command: ImportCommand::MagentoCrontab { config, paths } } => import_crontab(config, &paths).await,
         Command::Drain { config, wait, timeout } => drain(config, wait, &timeout).await,
@@ -142,10 +154,24 @@ async fn open_store(config: &ConfigArg) -> anyhow::Result<Store> {
 
 async fn serve(config: ConfigArg, no_workers: bool) -> anyhow::Result<i32> {
     let config = load(&config)?;
-    let app = Application::build(config, Roles { scheduler: true, workers: !no_workers }).await?;
-    let addr = app.local_addr();
+    let app = Application::build(config, if no_workers { Roles::NO_WORKERS } else { Roles::ALL_IN_ONE }).await?;
+    let addr = app.local_addr().expect("serve listens");
     println!("cronkeeper listening on http://{addr} (database {})", redact_url(&app.config.database_url));
     println!("{}", crate::api::startup_banner(&app.config));
+    let shutdown = CancellationToken::new();
+    cancel_on_signals(shutdown.clone());
+    app.run(shutdown).await?;
+    Ok(0)
+}
+
+async fn worker(config: ConfigArg, lanes: Option<&str>, slots: Option<&str>) -> anyhow::Result<i32> {
+    let config = load(&config)?;
+    // Flags are checked before anything connects: a typo fails at once.
+    let chosen = crate::worker::selection::select_lanes(&config, lanes, slots).map_err(|e| anyhow::anyhow!(e))?;
+    let app = Application::build(config, Roles::WORKER).await?.with_worker_lanes(chosen.clone());
+    let lanes = chosen.iter().map(|(l, n)| format!("{l}={n}")).collect::<Vec<_>>().join(",");
+    let transport = if app.config.amqp.is_some() { "AMQP" } else { "the embedded queue" };
+    println!("cronkeeper worker: lanes {lanes}, dispatch over {transport} (database {})", redact_url(&app.config.database_url));
     let shutdown = CancellationToken::new();
     cancel_on_signals(shutdown.clone());
     app.run(shutdown).await?;

@@ -10,6 +10,8 @@
 //! - [`store`]: the one place that talks SQL; the embedded queue lives here too.
 //! - [`scheduler`]: the tick that materialises due runs idempotently and applies
 //!   concurrency and misfire policies.
+//! - [`dispatch`]: how QUEUED runs reach workers: the embedded queue (the
+//!   store) or RabbitMQ lane queues (AMQP), behind one interface.
 //! - [`worker`]: lane pools with reserved slots, executors, process supervision
 //!   (timeouts, kills, output capture) and recovery of orphans.
 //! - [`magento`]: `crontab.xml` import and the Magento job-to-lane mapping.
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod cron;
+pub mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod magento;

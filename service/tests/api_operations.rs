@@ -349,14 +349,23 @@ async fn lanes_workers_and_the_not_yet_supervised_lists_tell_the_truth() {
     let now = chrono::Utc::now().timestamp_millis();
     cronkeeper::store::instances::register(&api.state.store, &cronkeeper::store::instances::Instance {
         id: "node1/42/7".into(), node: "node1".into(), pid: 42, pid_start: 7, role: "all".into(), started_at: now, heartbeat_at: now, stopped_at: None,
+        host: "web-1".into(), lane_slots: vec![("critical".into(), 4), ("default".into(), 2)], version: "9.9.9".into(),
     }).await.unwrap();
-    let data = api.ok("viewer", "{ lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds } workers { id node pid alive } queues { name } consumers { name } alerts { totalCount nodes { id } } alertRules { name } }", json!({})).await;
+    let data = api.ok("viewer", "{ lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds } workers { id node pid alive } queues { name transport ready inFlight consumers } consumers { name } alerts { totalCount nodes { id } } alertRules { name } }", json!({})).await;
     let default = data["lanes"].as_array().unwrap().iter().find(|l| l["name"] == "default").unwrap();
     assert_eq!((default["slots"].as_i64(), default["busy"].as_i64(), default["queued"].as_i64()), (Some(2), Some(0), Some(1)));
     assert!(default["oldestQueuedAt"].is_string());
     assert_eq!(data["lanes"].as_array().unwrap().len(), 3);
     assert_eq!(data["workers"], json!([{ "id": "node1/42/7", "node": "node1", "pid": 42, "alive": true }]));
-    assert_eq!(data["queues"], json!([]));
+    // The embedded lane queues: the store's QUEUED and RUNNING runs, and the live workers of each lane.
+    let default = data["queues"].as_array().unwrap().iter().find(|q| q["name"] == "default").unwrap();
+    assert_eq!(default, &json!({ "name": "default", "transport": "embedded", "ready": 1, "inFlight": 0, "consumers": 1 }));
+    let bulk = data["queues"].as_array().unwrap().iter().find(|q| q["name"] == "bulk").unwrap();
+    assert_eq!(bulk["consumers"], 0, "no worker works bulk");
+    let w = api.ok("viewer", "{ workers { host lanes slots busy version status lastHeartbeatAt } }", json!({})).await;
+    assert_eq!(w["workers"][0]["lanes"], json!(["critical", "default"]));
+    assert_eq!((w["workers"][0]["slots"].as_i64(), w["workers"][0]["busy"].as_i64()), (Some(6), Some(0)));
+    assert_eq!((w["workers"][0]["host"].as_str(), w["workers"][0]["version"].as_str(), w["workers"][0]["status"].as_str()), (Some("web-1"), Some("9.9.9"), Some("ACTIVE")));
     assert_eq!(data["consumers"], json!([]));
     assert_eq!(data["alerts"]["totalCount"], 0);
     assert_eq!(data["alertRules"], json!([]));

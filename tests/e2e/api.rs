@@ -6,20 +6,7 @@ use std::time::Duration;
 
 use cronkeeper::domain::RunStatus;
 
-use crate::support::{spawn_app, BIN};
-
-async fn graphql(port: u16, token: &str, query: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/graphql"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "query": query }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use crate::support::{graphql, spawn_app, BIN};
 
 #[tokio::test]
 async fn a_run_started_over_graphql_with_a_cli_token_is_carried_out_by_the_workers() {

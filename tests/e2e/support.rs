@@ -129,6 +129,20 @@ impl Drop for App {
     }
 }
 
+/// One GraphQL request with a bearer token; the whole answer, errors included.
+pub async fn graphql(port: u16, token: &str, query: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Is a process with this pid alive (not a zombie)?
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

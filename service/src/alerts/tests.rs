@@ -340,6 +340,9 @@ async fn worker_lost_and_leader_lost() {
         started_at: T0,
         heartbeat_at: T0,
         stopped_at: None,
+        host: "n1".into(),
+        lane_slots: vec![("default".into(), 2)],
+        version: "0.1.0".into(),
     };
     store::instances::register(&h.store, &i).await.unwrap();
     h.tick.store(T0, Ordering::Relaxed);

@@ -50,6 +50,8 @@ pub struct ApiState {
     pub readiness: Arc<Readiness>,
     /// Alert changes, for the `alertEvents` subscription and `acknowledgeAlert`.
     pub alert_events: AlertEvents,
+    /// The lane queues' transport, for the `queues` query.
+    pub dispatch: crate::dispatch::Dispatch,
 }
 
 impl ApiState {

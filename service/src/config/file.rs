@@ -20,6 +20,10 @@ pub struct FileConfig {
     pub heartbeat_expiry: Option<String>,
     pub drain_timeout: Option<String>,
     pub output_cap_bytes: Option<i64>,
+    /// RabbitMQ dispatch; unset means the embedded queue (the store).
+    pub amqp_url: Option<String>,
+    /// Prefix of the lane queue and dead-letter names on the broker.
+    pub amqp_prefix: Option<String>,
     #[serde(default)]
     pub retention: RetentionFile,
     #[serde(default)]

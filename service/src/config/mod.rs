@@ -59,6 +59,17 @@ pub struct AuthConfig {
     pub max_token_lifetime: Duration,
 }
 
+/// RabbitMQ dispatch (`amqp_url`): lane queues on a broker instead of the store.
+#[derive(Debug, Clone)]
+pub struct AmqpConfig {
+    /// `amqp://user:password@host:5672/vhost` or `amqps://…`; holds a password.
+    pub url: Secret,
+    /// Queue names are `<prefix>.lane.<lane>`, dead letters go to `<prefix>.dead-letter`.
+    pub prefix: String,
+}
+
+pub const DEFAULT_AMQP_PREFIX: &str = "cronkeeper";
+
 #[derive(Debug, Clone)]
 pub struct RetentionConfig {
     pub succeeded: Duration,
@@ -84,6 +95,8 @@ pub struct Config {
     /// On SIGTERM, how long running runs get before they are closed INTERRUPTED.
     pub drain_timeout: Duration,
     pub output_cap_bytes: usize,
+    /// `None`: the embedded queue (the store) dispatches runs.
+    pub amqp: Option<AmqpConfig>,
     pub retention: RetentionConfig,
     pub lanes: Vec<LaneConfig>,
     pub magento: MagentoConfig,
@@ -171,6 +184,7 @@ impl Config {
             lanes: f.magento.lanes.clone(),
         };
         let node = f.node.clone().unwrap_or_else(hostname);
+        let amqp = amqp_from(f.amqp_url.as_deref(), f.amqp_prefix.as_deref())?;
         let alerts = alerts::alerts_from(&f.alerts)?;
 
         let mut config = Config {
@@ -185,6 +199,7 @@ impl Config {
             heartbeat_expiry,
             drain_timeout,
             output_cap_bytes: output_cap as usize,
+            amqp,
             retention,
             lanes,
             magento,
@@ -266,6 +281,22 @@ fn positive(v: i64, key: &str) -> Result<i64, ConfigError> {
     Ok(v)
 }
 
+/// The AMQP settings, if `amqp_url` is set. The URL is checked for its scheme
+/// only here; the broker says the rest when the service connects.
+fn amqp_from(url: Option<&str>, prefix: Option<&str>) -> Result<Option<AmqpConfig>, ConfigError> {
+    let prefix = prefix.unwrap_or(DEFAULT_AMQP_PREFIX).to_string();
+    let prefix_ok = !prefix.is_empty() && prefix.len() <= 100 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !prefix_ok {
+        return Err(ConfigError::new("amqp_prefix", format!("`{prefix}` must be 1 to 100 letters, digits, dots, dashes or underscores")));
+    }
+    let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
+    if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+        // The value may hold a password: name the key, not the value.
+        return Err(ConfigError::new("amqp_url", "must start with amqp:// or amqps://"));
+    }
+    Ok(Some(AmqpConfig { url: Secret::new(url.to_string()), prefix }))
+}
+
 fn check_database_url(url: &str) -> Result<(), ConfigError> {
     let ok = ["sqlite:", "postgres://", "postgresql://", "mysql://", "mariadb://"].iter().any(|p| url.starts_with(p));
     if ok {
@@ -298,7 +329,7 @@ fn lanes_from(file: &BTreeMap<String, file::LaneFile>) -> Result<Vec<LaneConfig>
     Ok(lanes.into_values().collect())
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod instances;
 pub mod jobs;
 pub mod leases;
+pub mod publish;
 mod query;
 mod rows;
 pub mod runs;
@@ -297,3 +298,6 @@ pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod dispatch_tests;

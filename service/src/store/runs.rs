@@ -289,9 +289,77 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
         tx.rollback().await?;
         return Ok(ClaimOutcome::Empty);
     };
-    let id: i64 = row.try_get("id")?;
-    let code: String = row.try_get("job_code")?;
-    let claim: i64 = row.try_get("claim")?;
+    let candidate = Candidate::from_row(&row)?;
+    take(store, tx, candidate, worker, now).await
+}
+
+/// What a claim of one given run found (AMQP dispatch: a message names the run).
+#[derive(Debug)]
+pub enum ClaimById {
+    /// The run is now RUNNING for this worker, or was closed SKIPPED
+    /// (`forbid`), as with [`claim_next`].
+    Claimed(ClaimOutcome),
+    /// No run has this id (never existed, or purged).
+    Unknown,
+    /// The run no longer waits: it started, ended or was closed by someone
+    /// else (a redelivered message, or a duplicate publish).
+    NotWaiting(RunStatus),
+    /// The run waits in another lane than the one asked for.
+    OtherLane(String),
+    /// Another transaction holds the run's row (a concurrent claim of the same
+    /// id): ask again shortly, when it will have been taken or let go.
+    Locked,
+}
+
+/// Takes the QUEUED run `id` of `lane`, with the same fencing and concurrency
+/// policy as [`claim_next`]. The row is selected `FOR UPDATE SKIP LOCKED`, so
+/// two workers handed the same id never wait on each other: one claims, the
+/// other is told [`ClaimById::Locked`] and asks again.
+#[instrument(skip(store))]
+pub async fn claim_by_id(store: &Store, id: RunId, lane: &str, worker: &str, now: EpochMs) -> Result<ClaimById> {
+    let mut tx = store.writer().begin().await?;
+    let sql = format!("SELECT id, job_code, claim, trigger_kind, lane FROM runs WHERE id = ? AND status = 'QUEUED'{}", store.for_update_skip_locked());
+    let Some(row) = sqlx::query(&store.sql(&sql)).bind(id).fetch_optional(&mut *tx).await? else {
+        tx.rollback().await?;
+        // Not waiting, absent, or locked by another claimer: a plain read tells which.
+        let found = sqlx::query(&store.sql("SELECT status FROM runs WHERE id = ?")).bind(id).fetch_optional(store.reader()).await?;
+        let Some(found) = found else { return Ok(ClaimById::Unknown) };
+        let status: String = found.try_get("status")?;
+        return Ok(match RunStatus::parse(&status) {
+            Some(RunStatus::Queued) => ClaimById::Locked,
+            Some(other) => ClaimById::NotWaiting(other),
+            None => ClaimById::Unknown,
+        });
+    };
+    let run_lane: String = row.try_get("lane")?;
+    if run_lane != lane {
+        tx.rollback().await?;
+        return Ok(ClaimById::OtherLane(run_lane));
+    }
+    let candidate = Candidate::from_row(&row)?;
+    Ok(ClaimById::Claimed(take(store, tx, candidate, worker, now).await?))
+}
+
+/// The QUEUED run a claim has selected and locked.
+struct Candidate {
+    id: RunId,
+    code: String,
+    claim: i64,
+    trigger: String,
+}
+
+impl Candidate {
+    fn from_row(row: &super::Row) -> Result<Self> {
+        Ok(Self { id: row.try_get("id")?, code: row.try_get("job_code")?, claim: row.try_get("claim")?, trigger: row.try_get("trigger_kind")? })
+    }
+}
+
+/// Starts the selected run inside the claiming transaction `tx`, or closes it
+/// SKIPPED when its job is `forbid` and already running. The job row is locked
+/// `FOR UPDATE` before the RUNNING runs are counted, so two claimers of the
+/// same job take turns and the second counts the first one's run.
+async fn take(store: &Store, mut tx: sqlx::Transaction<'static, sqlx::Any>, c: Candidate, worker: &str, now: EpochMs) -> Result<ClaimOutcome> {
+    let Candidate { id, code, claim, trigger } = c;
     let sql = format!("SELECT concurrency FROM jobs WHERE code = ?{}", store.for_update());
     let policy = sqlx::query(&store.sql(&sql))
         .bind(&code)
@@ -315,7 +383,6 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
         .bind(claim)
         .execute(&mut *tx)
         .await?;
-        let trigger: String = row.try_get("trigger_kind")?;
         let scheduled = Trigger::parse(&trigger).is_some_and(is_scheduled);
         let mut entry = id;
         // A scheduled run skipped right after another skipped one folds into
@@ -510,6 +577,13 @@ pub async fn lane_figures(store: &Store) -> Result<Vec<LaneFigures>> {
             })
         })
         .collect()
+}
+
+/// RUNNING runs per (worker instance, lane), for the `workers` and `queues` queries.
+pub async fn running_by_worker(store: &Store) -> Result<Vec<(String, String, i64)>> {
+    let sql = "SELECT worker, lane, COUNT(*) AS n FROM runs WHERE status = 'RUNNING' AND worker IS NOT NULL GROUP BY worker, lane";
+    let found = sqlx::query(sql).fetch_all(store.reader()).await?;
+    found.iter().map(|r| Ok((r.try_get("worker")?, r.try_get("lane")?, r.try_get("n")?))).collect()
 }
 
 /// Counts of a job's runs by status since `since`.

@@ -288,13 +288,21 @@ async fn text_columns_round_trip_long_and_unicode_values(store: Store) {
         started_at: 100,
         heartbeat_at: 100,
         stopped_at: None,
+        host: "web-1.example".into(),
+        lane_slots: vec![("critical".into(), 4), ("default".into(), 2)],
+        version: "0.1.0".into(),
     };
     instances::register(&store, &i).await.unwrap();
+    assert_eq!(instances::get(&store, &i.id).await.unwrap().unwrap(), i, "registration reads back whole");
     instances::heartbeat(&store, &i.id, 200).await.unwrap();
     assert_eq!(instances::list_recent(&store, 150).await.unwrap().len(), 1);
+    let beating = instances::get(&store, &i.id).await.unwrap().unwrap();
+    assert_eq!(beating.status(250, 100), instances::InstanceStatus::Active);
+    assert_eq!(beating.status(301, 100), instances::InstanceStatus::Lost, "silent past the expiry");
     instances::mark_stopped(&store, &i.id, 300).await.unwrap();
     let back = instances::get(&store, &i.id).await.unwrap().unwrap();
     assert_eq!((back.heartbeat_at, back.stopped_at), (200, Some(300)));
+    assert_eq!(back.status(10_000, 100), instances::InstanceStatus::Stopped);
     assert_eq!(instances::prune(&store, 250).await.unwrap(), 1);
 }
 

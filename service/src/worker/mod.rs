@@ -21,6 +21,7 @@ pub mod pool;
 pub mod procinfo;
 pub mod recovery;
 mod retry;
+pub mod selection;
 
 #[cfg(test)]
 mod http_tests;

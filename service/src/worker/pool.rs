@@ -1,7 +1,9 @@
 //! Lane pools: each lane has its own reserved slots and its own claim loop, so
 //! nothing queued or running in one lane can take a slot of another. A run is
-//! claimed only when a slot is free, executed in its own task, and closed with
-//! a fenced update; a once-a-second loop stamps heartbeats and delivers kill
+//! taken only when a slot is free, from the lane's feed (the embedded queue or
+//! AMQP, see [`crate::dispatch`]), executed in its own task, and closed with a
+//! fenced update, after which the feed's ticket is settled (an AMQP message is
+//! acknowledged). A once-a-second loop stamps heartbeats and delivers kill
 //! requests. On shutdown the pool drains: no new claims, running runs get the
 //! drain timeout, and whatever is left is ended and closed INTERRUPTED.
 
@@ -16,13 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::WorkerContext;
 use super::{executor, retry};
+use crate::dispatch::{Dispatch, LaneFeed, Next, Ticket};
 use crate::domain::{RunId, RunStatus};
-use crate::store::runs::{ClaimOutcome, Claimed, Finish};
+use crate::store::runs::{Claimed, Finish};
 use crate::store::{self, instances, settings};
 
-/// How often an idle lane looks for work it was not woken for (runs queued by
-/// another node or process).
-const IDLE_POLL: Duration = Duration::from_millis(250);
+/// How often a draining lane looks whether the drain has been lifted.
+const DRAIN_POLL: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KillReason {
@@ -74,11 +76,25 @@ pub struct Pool {
     holdings: Holdings,
     /// Mirrors the store's drain flag (`cronkeeper drain`), refreshed every second.
     draining: Arc<AtomicBool>,
+    dispatch: Dispatch,
+    /// Registered in `instances`: `serve` (all-in-one) or `worker`.
+    role: String,
 }
 
 impl Pool {
+    /// A pool on the embedded queue; see [`Pool::with_dispatch`].
     pub fn new(ctx: WorkerContext, lanes: Vec<(String, usize)>) -> Self {
-        Self { ctx, lanes, holdings: Holdings::default(), draining: Arc::new(AtomicBool::new(false)) }
+        Self { ctx, lanes, holdings: Holdings::default(), draining: Arc::new(AtomicBool::new(false)), dispatch: Dispatch::Embedded, role: "worker".into() }
+    }
+
+    pub fn with_dispatch(mut self, dispatch: Dispatch) -> Self {
+        self.dispatch = dispatch;
+        self
+    }
+
+    pub fn with_role(mut self, role: &str) -> Self {
+        self.role = role.into();
+        self
     }
 
     /// Runs until `shutdown`, then drains. Returns when every run it held is closed.
@@ -89,10 +105,13 @@ impl Pool {
             node: self.ctx.config.node.clone(),
             pid: std::process::id() as i32,
             pid_start: super::process_start_ticks(std::process::id() as i32).unwrap_or(0) as i64,
-            role: "worker".into(),
+            role: self.role.clone(),
             started_at: now,
             heartbeat_at: now,
             stopped_at: None,
+            host: crate::config::hostname(),
+            lane_slots: self.lanes.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
         };
         if let Err(e) = instances::register(&self.ctx.store, &me).await {
             tracing::error!(error = %e, "could not register this worker instance");
@@ -102,7 +121,9 @@ impl Pool {
         let mut lane_loops = JoinSet::new();
         let (run_tx, mut run_rx) = tokio::sync::mpsc::unbounded_channel();
         for (lane, slots) in &self.lanes {
-            lane_loops.spawn(lane_loop(self.ctx.clone(), lane.clone(), *slots, self.holdings.clone(), self.draining.clone(), stop_claiming.clone(), run_tx.clone()));
+            let feed = self.dispatch.feed(&self.ctx, lane, *slots);
+            let lane = LaneLoop { ctx: self.ctx.clone(), slots: *slots, feed, holdings: self.holdings.clone(), draining: self.draining.clone() };
+            lane_loops.spawn(lane.run(stop_claiming.clone(), run_tx.clone()));
         }
         drop(run_tx);
         let supervisor_stop = CancellationToken::new();
@@ -143,60 +164,53 @@ impl Pool {
 
 type RunTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
-async fn lane_loop(
+/// One lane of the pool: its slots, and the feed it takes runs from.
+struct LaneLoop {
     ctx: WorkerContext,
-    lane: String,
     slots: usize,
+    feed: Box<dyn LaneFeed>,
     holdings: Holdings,
     draining: Arc<AtomicBool>,
-    stop: CancellationToken,
-    spawn: tokio::sync::mpsc::UnboundedSender<RunTask>,
-) {
-    let slots = Arc::new(Semaphore::new(slots));
-    let wake = ctx.wakeups.waiter(&lane);
-    loop {
-        let permit = tokio::select! {
-            _ = stop.cancelled() => return,
-            p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
-        };
-        if draining.load(Ordering::Relaxed) {
-            drop(permit);
-            tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(IDLE_POLL) => {} }
-            continue;
-        }
-        match store::runs::claim_next(&ctx.store, &lane, &ctx.instance, ctx.now()).await {
-            Ok(ClaimOutcome::Run(claimed)) => {
-                let kill = holdings.add(claimed.run.id, claimed.claim);
-                ctx.emit(&claimed.run, RunStatus::Running);
-                let task = execute_run(ctx.clone(), *claimed, kill, holdings.clone(), permit);
-                if spawn.send(Box::pin(task)).is_err() {
-                    return;
-                }
-            }
-            Ok(ClaimOutcome::Skipped(id)) => {
+}
+
+impl LaneLoop {
+    /// Asks the feed for a run whenever a slot is free and the drain flag is
+    /// down, and hands each run to the pool as a task holding its slot.
+    async fn run(mut self, stop: CancellationToken, spawn: tokio::sync::mpsc::UnboundedSender<RunTask>) {
+        let slots = Arc::new(Semaphore::new(self.slots));
+        loop {
+            let permit = tokio::select! {
+                _ = stop.cancelled() => return,
+                p = slots.clone().acquire_owned() => p.expect("semaphore is never closed"),
+            };
+            if self.draining.load(Ordering::Relaxed) {
                 drop(permit);
-                if let Ok(Some(run)) = store::runs::get(&ctx.store, id).await {
-                    ctx.emit(&run, RunStatus::Skipped);
-                }
+                tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(DRAIN_POLL) => {} }
+                continue;
             }
-            Ok(ClaimOutcome::Empty) => {
-                drop(permit);
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = wake.notified() => {}
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
+            match self.feed.next(&stop).await {
+                Next::Run(claimed, ticket) => {
+                    let kill = self.holdings.add(claimed.run.id, claimed.claim);
+                    self.ctx.emit(&claimed.run, RunStatus::Running);
+                    let task = execute_run(self.ctx.clone(), *claimed, kill, self.holdings.clone(), permit, ticket);
+                    if spawn.send(Box::pin(task)).is_err() {
+                        return;
+                    }
                 }
-            }
-            Err(e) => {
-                drop(permit);
-                tracing::error!(lane = %lane, error = %e, "claiming a run failed; retrying");
-                tokio::select! { _ = stop.cancelled() => return, _ = tokio::time::sleep(Duration::from_secs(1)) => {} }
+                Next::Skipped(id) => {
+                    drop(permit);
+                    if let Ok(Some(run)) = store::runs::get(&self.ctx.store, id).await {
+                        self.ctx.emit(&run, RunStatus::Skipped);
+                    }
+                }
+                Next::Idle => drop(permit),
+                Next::Stopped => return,
             }
         }
     }
 }
 
-async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationToken, holdings: Holdings, permit: tokio::sync::OwnedSemaphorePermit) {
+async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationToken, holdings: Holdings, permit: tokio::sync::OwnedSemaphorePermit, ticket: Ticket) {
     let Claimed { run, claim } = claimed;
     let job = store::jobs::get(&ctx.store, &run.job_code).await.ok().flatten();
     let outcome = match &job {
@@ -223,16 +237,25 @@ async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationTok
     }
     let finish = Finish { status, exit_code: outcome.exit_code, output: Some(outcome.output).filter(|o| !o.is_empty()), error };
     let now = ctx.now();
-    match finish_with_retries(&ctx, run.id, claim, &finish).await {
+    let stored = match finish_with_retries(&ctx, run.id, claim, &finish).await {
         Ok(true) => {
             ctx.emit(&run, status);
             if let Err(e) = retry::after_outcome(&ctx.store, job.as_ref(), &run, status, now).await {
                 tracing::error!(run = run.id, error = %e, "could not schedule a retry");
             }
+            true
         }
-        Ok(false) => tracing::warn!(run = run.id, "run was closed by someone else (recovery or another node); outcome dropped"),
-        Err(e) => tracing::error!(run = run.id, error = %e, "could not store the run's outcome"),
-    }
+        Ok(false) => {
+            tracing::warn!(run = run.id, "run was closed by someone else (recovery or another node); outcome dropped");
+            true
+        }
+        Err(e) => {
+            tracing::error!(run = run.id, error = %e, "could not store the run's outcome");
+            false
+        }
+    };
+    // Only now may an AMQP message go: the store has the run's end.
+    ticket.settle(stored).await;
     drop(permit);
     ctx.wakeups.wake(run.lane.as_str());
 }

@@ -51,6 +51,7 @@ pub async fn spawn_api_with(tweak: impl FnOnce(&mut FileConfig)) -> Api {
         clock: cronkeeper::clock::system(),
         readiness: Arc::new(Readiness::default()),
         alert_events: AlertEvents::new(),
+        dispatch: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

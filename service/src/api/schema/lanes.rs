@@ -1,13 +1,16 @@
 //! Capacity and who is working: lanes (slots, busy, queued, oldest queued age),
-//! the cronkeeper instances (`workers`), and the places for message queues and
-//! their consumers, whose supervision arrives with a later issue. Those return
-//! real, empty lists until then: an empty list is true, invented rows are not.
+//! the cronkeeper instances (`workers`, with their lanes, slots and status),
+//! the lane queues with their depth (`queues`, from the broker over AMQP or the
+//! store when embedded), and the place for queue consumers, whose supervision
+//! arrives with a later issue: an empty list until then, since an empty list
+//! is true and invented rows are not.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{datetime, state};
 use crate::api::errors::IntoGql;
+use crate::store::instances::InstanceStatus;
 
 #[derive(SimpleObject)]
 pub struct Lane {
@@ -25,14 +28,24 @@ pub struct Lane {
     pub default_timeout_seconds: Option<i64>,
 }
 
-/// A message queue (Magento `queue_consumer`), with its depth.
+/// A message queue with its depth: a lane queue of cronkeeper's dispatch (or a
+/// Magento `queue_consumer` queue).
 #[derive(SimpleObject)]
 pub struct Queue {
     pub name: String,
     pub lane: Option<String>,
-    /// Messages waiting; null when the broker cannot tell.
+    /// Messages waiting; null when the broker cannot tell. Same as `ready`.
     pub depth: Option<i64>,
+    /// Consumers reading it (for an embedded lane queue, live workers of the
+    /// lane); 0 when the broker cannot be reached, and `ready` is null then.
     pub consumers: i32,
+    /// `amqp` (a RabbitMQ queue) or `embedded` (the lane's QUEUED runs in the store).
+    pub transport: String,
+    /// Messages (runs) waiting to be taken; null when the broker cannot tell.
+    pub ready: Option<i64>,
+    /// Taken and not yet done: for a lane queue, its RUNNING runs (a worker
+    /// holds one unacknowledged message per run until the run's outcome is stored).
+    pub in_flight: Option<i64>,
 }
 
 /// A supervised queue consumer process.
@@ -47,19 +60,55 @@ pub struct Consumer {
     pub started_at: Option<DateTime<Utc>>,
 }
 
-/// A cronkeeper process that has been heard from recently.
+/// A cronkeeper process with workers that has been heard from recently.
 #[derive(SimpleObject)]
 pub struct Worker {
-    /// `node/pid/start`: unique for one process life.
+    /// `node:pid:start_ticks:boot`: unique for one process life.
     pub id: String,
+    /// The configured node name (`node`, the host name by default).
     pub node: String,
+    /// The machine's host name.
+    pub host: String,
     pub pid: i32,
+    /// `serve` (all-in-one) or `worker` (`cronkeeper worker`).
     pub role: String,
+    /// The cronkeeper version it runs.
+    pub version: String,
+    /// The lanes it works, in the order it was given them.
+    pub lanes: Vec<String>,
+    /// Its slots across all its lanes.
+    pub slots: i32,
+    /// Runs it holds RUNNING now.
+    pub busy: i64,
+    /// Slots and busy runs per lane.
+    pub lane_slots: Vec<WorkerLane>,
+    pub status: WorkerStatus,
     pub started_at: DateTime<Utc>,
     pub heartbeat_at: DateTime<Utc>,
+    /// Same as `heartbeatAt`.
+    pub last_heartbeat_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
-    /// Heartbeat within the expiry window and not stopped.
+    /// Heartbeat within the expiry window and not stopped (status ACTIVE).
     pub alive: bool,
+}
+
+/// One lane of a worker.
+#[derive(SimpleObject)]
+pub struct WorkerLane {
+    pub lane: String,
+    pub slots: i32,
+    pub busy: i64,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum WorkerStatus {
+    /// Heartbeating.
+    Active,
+    /// Shut down cleanly (deregistered).
+    Stopped,
+    /// No heartbeat for longer than `heartbeat_expiry`: its runs are closed
+    /// INTERRUPTED by recovery and retried per policy.
+    Lost,
 }
 
 #[derive(Default)]
@@ -91,9 +140,22 @@ impl LanesQuery {
             .collect())
     }
 
-    /// Message queues. Populated once consumer supervision lands; empty until then.
-    async fn queues(&self) -> Vec<Queue> {
-        Vec::new()
+    /// The lane queues of run dispatch, one per configured lane, with their depth.
+    async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
+        let st = state(ctx);
+        let found = crate::dispatch::lane_queues(&st.dispatch, &st.store, &st.config, st.clock.now_ms()).await.gql()?;
+        Ok(found
+            .into_iter()
+            .map(|q| Queue {
+                name: q.name,
+                lane: Some(q.lane),
+                depth: q.ready,
+                consumers: q.consumers.unwrap_or(0) as i32,
+                transport: q.transport.to_string(),
+                ready: q.ready,
+                in_flight: q.in_flight,
+            })
+            .collect())
     }
 
     /// Queue consumer processes. Populated once consumer supervision lands; empty until then.
@@ -107,17 +169,34 @@ impl LanesQuery {
         let now = st.clock.now_ms();
         let expiry = st.config.heartbeat_expiry.as_millis() as i64;
         let found = crate::store::instances::list_recent(&st.store, now - 3_600_000).await.gql()?;
+        let running = crate::store::runs::running_by_worker(&st.store).await.gql()?;
         Ok(found
             .into_iter()
-            .map(|i| Worker {
-                alive: i.stopped_at.is_none() && now - i.heartbeat_at <= expiry,
-                id: i.id,
-                node: i.node,
-                pid: i.pid,
-                role: i.role,
-                started_at: datetime(i.started_at),
-                heartbeat_at: datetime(i.heartbeat_at),
-                stopped_at: i.stopped_at.map(datetime),
+            .map(|i| {
+                let held = |lane: Option<&str>| running.iter().filter(|(w, l, _)| *w == i.id && lane.map_or(true, |lane| lane == l)).map(|(_, _, n)| n).sum::<i64>();
+                let status = match i.status(now, expiry) {
+                    InstanceStatus::Active => WorkerStatus::Active,
+                    InstanceStatus::Stopped => WorkerStatus::Stopped,
+                    InstanceStatus::Lost => WorkerStatus::Lost,
+                };
+                Worker {
+                    alive: status == WorkerStatus::Active,
+                    busy: held(None),
+                    lanes: i.lane_slots.iter().map(|(l, _)| l.clone()).collect(),
+                    slots: i.lane_slots.iter().map(|(_, n)| *n as i32).sum(),
+                    lane_slots: i.lane_slots.iter().map(|(l, n)| WorkerLane { lane: l.clone(), slots: *n as i32, busy: held(Some(l)) }).collect(),
+                    status,
+                    node: i.node,
+                    host: i.host,
+                    pid: i.pid,
+                    role: i.role,
+                    version: i.version,
+                    started_at: datetime(i.started_at),
+                    heartbeat_at: datetime(i.heartbeat_at),
+                    last_heartbeat_at: datetime(i.heartbeat_at),
+                    stopped_at: i.stopped_at.map(datetime),
+                    id: i.id,
+                }
             })
             .collect())
     }
