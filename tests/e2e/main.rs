@@ -5,3 +5,4 @@ mod supervision;
 mod api;
 mod cli;
 mod alerts;
+mod consumers;

@@ -140,6 +140,7 @@ async fn harness(rules: &[Rule]) -> Harness {
         lanes: vec![("default".into(), 1), ("bulk".into(), 1)],
         heartbeat_expiry: Duration::from_secs(60),
         scheduler_tick: Some(tick.clone()),
+        depth: None,
     };
     Harness { store, clock, tick, eval, _dir: dir }
 }

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod consumers;
 pub mod instances;
 pub mod jobs;
 pub mod leases;
@@ -297,3 +298,6 @@ pub(crate) mod testing;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod consumer_tests;

@@ -1,7 +1,6 @@
-//! Capacity and who is working: lanes (slots, busy, queued, oldest queued age),
-//! the cronkeeper instances (`workers`), and the places for message queues and
-//! their consumers, whose supervision arrives with a later issue. Those return
-//! real, empty lists until then: an empty list is true, invented rows are not.
+//! Capacity and who is working: lanes (slots, busy, queued, oldest queued age)
+//! and the cronkeeper instances (`workers`). Queues and their consumers are in
+//! [`super::consumers`].
 
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -23,28 +22,6 @@ pub struct Lane {
     pub oldest_queued_age_seconds: Option<f64>,
     /// The lane's default run timeout, if it has its own.
     pub default_timeout_seconds: Option<i64>,
-}
-
-/// A message queue (Magento `queue_consumer`), with its depth.
-#[derive(SimpleObject)]
-pub struct Queue {
-    pub name: String,
-    pub lane: Option<String>,
-    /// Messages waiting; null when the broker cannot tell.
-    pub depth: Option<i64>,
-    pub consumers: i32,
-}
-
-/// A supervised queue consumer process.
-#[derive(SimpleObject)]
-pub struct Consumer {
-    pub name: String,
-    pub queue: String,
-    pub lane: Option<String>,
-    pub running: bool,
-    pub pid: Option<i32>,
-    pub restarts: i32,
-    pub started_at: Option<DateTime<Utc>>,
 }
 
 /// A cronkeeper process that has been heard from recently.
@@ -89,16 +66,6 @@ impl LanesQuery {
                 }
             })
             .collect())
-    }
-
-    /// Message queues. Populated once consumer supervision lands; empty until then.
-    async fn queues(&self) -> Vec<Queue> {
-        Vec::new()
-    }
-
-    /// Queue consumer processes. Populated once consumer supervision lands; empty until then.
-    async fn consumers(&self) -> Vec<Consumer> {
-        Vec::new()
     }
 
     /// cronkeeper instances heard from in the last hour, newest first.
