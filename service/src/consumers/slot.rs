@@ -169,12 +169,8 @@ async fn run_once(
             ("CRONKEEPER_CONSUMER".into(), def.name.clone()),
             ("CRONKEEPER_CONSUMER_SLOT".into(), held.slot.to_string()),
         ],
-        working_dir: env
-            .config
-            .magento
-            .root
-            .clone()
-            .filter(|_| def.command.is_none()),
+        // Magento's commands are relative to its root (`bin/magento`), own commands too.
+        working_dir: env.config.magento.root.clone(),
         output_cap: env.config.output_cap_bytes,
     };
     let process = match worker::spawn(&spec).await {
