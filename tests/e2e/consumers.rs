@@ -43,7 +43,9 @@ fn rabbit_ready(test: &str) -> bool {
             "amqp-tools (amqp-consume, amqp-publish) are not installed",
         );
     }
-    if std::net::TcpStream::connect("127.0.0.1:5672").is_err() {
+    // A broker restarted by a neighbouring test suite gets a few seconds.
+    let reachable = (0..50).any(|_| std::net::TcpStream::connect("127.0.0.1:5672").is_ok() || { std::thread::sleep(Duration::from_millis(100)); false });
+    if !reachable {
         return !skip_or_fail(test, "RabbitMQ is not reachable on 127.0.0.1:5672");
     }
     true
