@@ -597,9 +597,6 @@ pub async fn upsert_alert_rule(ctx: &Ctx, input: &crate::alerts::RuleInput) -> R
         }
     }
     astore::upsert_rule(&ctx.store, &rule, astore::SOURCE_API, ctx.now()).await?;
-    if !rule.kind.is_evaluated() {
-        tracing::warn!(rule = %rule.name, when = rule.kind.as_str(), "alert rule stored but not evaluated yet: queue and consumer rules arrive with consumer supervision");
-    }
     astore::get_rule(&ctx.store, &rule.name).await?.ok_or_else(|| ActionError::NotFound(format!("alert rule `{}`", rule.name)))
 }
 

@@ -81,6 +81,7 @@ impl Application {
         if roles.scheduler {
             apply_config_jobs(&store, &config, clock.now_ms()).await?;
             alerts::apply_config(&store, &config, clock.now_ms()).await?;
+            crate::consumers::sync::apply_config(&store, &config, clock.now_ms()).await?;
         }
         let listener = match roles.api {
             true => Some(TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen.to_string(), source })?),
@@ -160,6 +161,14 @@ impl Application {
             scheduler_tick,
         };
         alerts::spawn(&mut tasks, wiring, background.clone());
+        // Queue consumers: supervised where workers run; depth history sampled
+        // by one process at a time (consumers/history.rs).
+        let depth_sources = crate::consumers::DepthSources::shared(&self.config);
+        tasks.spawn(crate::consumers::history::run(self.store.clone(), self.config.clone(), self.clock.clone(), depth_sources.clone(), ctx.instance.clone(), background.clone()));
+        let consumers_task = self.roles.workers.then(|| {
+            let supervisor = crate::consumers::Supervisor::new(self.store.clone(), self.config.clone(), self.clock.clone(), ctx.instance.clone(), depth_sources);
+            tokio::spawn(supervisor.run(shutdown.clone()))
+        });
         let pool_task = self.roles.workers.then(|| {
             let role = if self.roles.api { "serve" } else { "worker" };
             let pool = Pool::new(ctx.clone(), self.worker_lanes.clone()).with_dispatch(dispatch.clone()).with_role(role);
@@ -184,6 +193,9 @@ impl Application {
         tracing::info!("shutting down: draining workers");
         if let Some(pool) = pool_task {
             let _ = pool.await;
+        }
+        if let Some(consumers) = consumers_task {
+            let _ = consumers.await;
         }
         background.cancel();
         while tasks.join_next().await.is_some() {}

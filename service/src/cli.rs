@@ -90,6 +90,23 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) the service serves.
     Schema,
+    /// Supervised Magento queue consumers.
+    Consumers {
+        #[command(subcommand)]
+        command: ConsumersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsumersCommand {
+    /// Replace every running consumer process (or those named) with a fresh
+    /// one, on all nodes: after a deployment, so none keeps running old code.
+    Restart {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Consumers to restart; all when none is named.
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +135,13 @@ pub enum ImportCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Create or update queue consumers from Magento queue_consumer.xml files or directories.
+    MagentoConsumers {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -126,6 +150,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Worker { config, lanes, slots } => worker(config, lanes.as_deref(), slots.as_deref()).await,
         Command::Cron { command: CronCommand::Next { expression, tz, count, after } } => cron_next(&expression, &tz, count, after.as_deref()),
         Command::Import { command: ImportCommand::MagentoCrontab { config, paths } } => import_crontab(config, &paths).await,
+        Command::Import { command: ImportCommand::MagentoConsumers { config, paths } } => import_consumers(config, &paths).await,
+        Command::Consumers { command: ConsumersCommand::Restart { config, names } } => restart_consumers(config, &names).await,
         Command::Drain { config, wait, timeout } => drain(config, wait, &timeout).await,
         Command::Token { config, role, sub, ttl } => token(config, &role, &sub, &ttl),
         Command::Schema => {
@@ -236,6 +262,34 @@ async fn import_crontab(config: ConfigArg, paths: &[PathBuf]) -> anyhow::Result<
     store.migrate().await?;
     let report = crate::magento::sync::import_files(&store, &cfg, paths, chrono::Utc::now().timestamp_millis()).await?;
     println!("{report}");
+    Ok(0)
+}
+
+async fn import_consumers(config: ConfigArg, paths: &[PathBuf]) -> anyhow::Result<i32> {
+    let cfg = load(&config)?;
+    let store = Store::connect(&cfg.database_url).await?;
+    store.migrate().await?;
+    let report = crate::consumers::sync::import_files(&store, &cfg, paths, chrono::Utc::now().timestamp_millis()).await?;
+    print!("{report}");
+    Ok(0)
+}
+
+/// Through the store, like `drain`: every supervisor on every node sees the
+/// new restart generation within a second and replaces its processes.
+async fn restart_consumers(config: ConfigArg, names: &[String]) -> anyhow::Result<i32> {
+    let store = open_store(&config).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    if names.is_empty() {
+        let n = store::consumers::bump_generation(&store, None, now).await?;
+        println!("restarting {n} consumer(s): every running process is replaced within a few seconds");
+        return Ok(0);
+    }
+    for name in names {
+        if store::consumers::bump_generation(&store, Some(name), now).await? == 0 {
+            anyhow::bail!("no consumer `{name}` (see the consumers query or `cronkeeper import magento-consumers`)");
+        }
+    }
+    println!("restarting {}: every running process is replaced within a few seconds", names.join(", "));
     Ok(0)
 }
 

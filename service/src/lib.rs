@@ -15,6 +15,9 @@
 //! - [`worker`]: lane pools with reserved slots, executors, process supervision
 //!   (timeouts, kills, output capture) and recovery of orphans.
 //! - [`magento`]: `crontab.xml` import and the Magento job-to-lane mapping.
+//! - [`consumers`]: supervision of Magento's queue consumers (fenced process
+//!   slots across nodes, restarts, crash-loop parking, only-when-messages) and
+//!   queue depths from Magento's MySQL queue and RabbitMQ.
 //! - [`alerts`]: alert rules, their evaluation and lifecycle, the notification
 //!   outbox, Slack and signed-webhook channels, the dead man's switch.
 //! - [`api`]: GraphQL over axum, JWT auth, health and metrics.
@@ -28,6 +31,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consumers;
 pub mod cron;
 pub mod dispatch;
 pub mod domain;

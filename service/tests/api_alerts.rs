@@ -82,7 +82,7 @@ async fn rules_are_listed_created_changed_and_deleted_with_errors_naming_the_fie
     assert!(rule["statuses"].is_null());
     let queue = json!({ "name": "queue deep", "when": "queue_depth", "queues": ["async.operations.all"], "count": 1000 });
     let rule = api.ok("admin", UPSERT_RULE, json!({ "input": queue })).await["upsertAlertRule"].clone();
-    assert_eq!((rule["evaluated"].as_bool(), rule["count"].as_i64()), (Some(false), Some(1000)));
+    assert_eq!((rule["evaluated"].as_bool(), rule["count"].as_i64()), (Some(true), Some(1000)));
     assert_eq!(rule_names(&api).await, ["from-file", "queue deep", "sales failures"]);
 
     for (input, field) in [

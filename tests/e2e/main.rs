@@ -6,3 +6,4 @@ mod api;
 mod cli;
 mod alerts;
 mod distributed;
+mod consumers;

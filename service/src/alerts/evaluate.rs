@@ -5,8 +5,9 @@
 //!   the process that ran it.
 //! - The periodic pass (scheduler nodes, every `alerts.evaluate_every`) judges
 //!   not_succeeded_within, late_start, lane_saturated, worker_lost,
-//!   leader_lost and RUNNING runs already past a run_too_long limit, then
-//!   sends the reminders that are due.
+//!   leader_lost, RUNNING runs already past a run_too_long limit, and the
+//!   queue and consumer rules ([`super::queues`]), then sends the reminders
+//!   that are due.
 //!
 //! Rules are read from the store on each use, so rules changed over the API
 //! apply without a restart.
@@ -42,6 +43,8 @@ pub struct Evaluator {
     pub heartbeat_expiry: Duration,
     /// This process's scheduler's last tick (epoch ms), when it runs one.
     pub scheduler_tick: Option<Arc<AtomicI64>>,
+    /// Queue depth readers for the queue rules; `None` judges consumers only.
+    pub depth: Option<crate::consumers::DepthSources>,
 }
 
 fn fmt_ms(ms: i64) -> String {
@@ -189,6 +192,7 @@ impl Evaluator {
         let lanes = if needs(RuleKind::LaneSaturated) { store::runs::lane_figures(&self.store).await? } else { Vec::new() };
         let running = if needs(RuleKind::RunTooLong) { store::runs::running(&self.store).await? } else { Vec::new() };
         let instances = if needs(RuleKind::WorkerLost) { store::instances::list_recent(&self.store, now - 7 * 24 * 3600 * 1000).await? } else { Vec::new() };
+        let queue_facts = if rules.iter().any(|r| r.kind.is_queue_rule()) { Some(super::queues::facts(&self.store, self.depth.as_ref()).await?) } else { None };
 
         for rule in &rules {
             match rule.kind {
@@ -292,6 +296,12 @@ impl Evaluator {
                         Observation::Good
                     };
                     self.apply(rule, Subject::Scheduler, obs, now).await?;
+                }
+                RuleKind::QueueDepth | RuleKind::QueueNoConsumer | RuleKind::ConsumerCrashLoop => {
+                    let Some(facts) = &queue_facts else { continue };
+                    for (subject, obs) in super::queues::observe(&self.store, rule, facts, now).await? {
+                        self.apply(rule, subject, obs, now).await?;
+                    }
                 }
                 _ => {}
             }

@@ -18,6 +18,7 @@ pub mod deadman;
 pub mod deliver;
 pub mod evaluate;
 pub mod model;
+pub mod queues;
 pub mod rule;
 
 use std::sync::atomic::AtomicI64;
@@ -104,11 +105,6 @@ pub async fn apply_config(store: &Store, config: &Config, now: EpochMs) -> store
     for name in astore::save_config_rules(store, &alerts.rules, now).await? {
         tracing::info!(rule = %name, "deleted an alert rule no longer declared in the configuration file");
     }
-    for r in &alerts.rules {
-        if !r.kind.is_evaluated() {
-            tracing::warn!(rule = %r.name, when = r.kind.as_str(), "alert rule stored but not evaluated yet: queue and consumer rules arrive with consumer supervision");
-        }
-    }
     Ok(())
 }
 
@@ -136,6 +132,7 @@ pub fn spawn(tasks: &mut JoinSet<()>, w: Wiring, stop: CancellationToken) {
         lanes: w.config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect(),
         heartbeat_expiry: w.config.heartbeat_expiry,
         scheduler_tick: w.scheduler_tick.clone(),
+        depth: Some(crate::consumers::DepthSources::shared(&w.config)),
     });
     tasks.spawn(deliverer.run(stop.clone()));
     tasks.spawn(evaluator.clone().run_events(w.run_events.subscribe_runs(), stop.clone()));

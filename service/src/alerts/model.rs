@@ -14,16 +14,23 @@ pub enum Subject {
     Lane(String),
     Worker(String),
     Scheduler,
+    /// A message queue (`queue_depth`, `queue_no_consumer`).
+    Queue(String),
+    /// A supervised queue consumer (`consumer_crash_loop`).
+    Consumer(String),
 }
 
 impl Subject {
-    /// Stored form: `job:<code>`, `lane:<name>`, `worker:<instance>`, `scheduler`.
+    /// Stored form: `job:<code>`, `lane:<name>`, `worker:<instance>`, `scheduler`,
+    /// `queue:<name>`, `consumer:<name>`.
     pub fn key(&self) -> String {
         match self {
             Subject::Job(c) => format!("job:{c}"),
             Subject::Lane(l) => format!("lane:{l}"),
             Subject::Worker(w) => format!("worker:{w}"),
             Subject::Scheduler => "scheduler".into(),
+            Subject::Queue(q) => format!("queue:{q}"),
+            Subject::Consumer(c) => format!("consumer:{c}"),
         }
     }
     pub fn parse(key: &str) -> Option<Subject> {
@@ -35,6 +42,8 @@ impl Subject {
             "job" => Some(Subject::Job(rest.into())),
             "lane" => Some(Subject::Lane(rest.into())),
             "worker" => Some(Subject::Worker(rest.into())),
+            "queue" => Some(Subject::Queue(rest.into())),
+            "consumer" => Some(Subject::Consumer(rest.into())),
             _ => None,
         }
     }
@@ -321,7 +330,7 @@ mod tests {
 
     #[test]
     fn subjects_round_trip_and_excerpts_cut() {
-        for s in [Subject::Job("a:b".into()), Subject::Lane("bulk".into()), Subject::Worker("n:1:2:ab".into()), Subject::Scheduler] {
+        for s in [Subject::Job("a:b".into()), Subject::Lane("bulk".into()), Subject::Worker("n:1:2:ab".into()), Subject::Scheduler, Subject::Queue("async.operations.all".into()), Subject::Consumer("exportProcessor".into())] {
             assert_eq!(Subject::parse(&s.key()), Some(s));
         }
         let long = "é".repeat(600);

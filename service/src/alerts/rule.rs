@@ -63,10 +63,16 @@ impl RuleKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// False for the consumer rules: they wait for the consumers issue and
-    /// are stored but never evaluated (a warning says so at start).
+    /// Every kind is evaluated now (the queue and consumer rules since
+    /// consumer supervision, `alerts/queues.rs`); kept for the API's
+    /// `evaluated` field.
     pub fn is_evaluated(self) -> bool {
-        !matches!(self, Self::QueueDepth | Self::QueueNoConsumer | Self::ConsumerCrashLoop)
+        true
+    }
+
+    /// Judged from queue depths and consumer state (`alerts/queues.rs`).
+    pub fn is_queue_rule(self) -> bool {
+        matches!(self, Self::QueueDepth | Self::QueueNoConsumer | Self::ConsumerCrashLoop)
     }
 
     /// Judged on each finished run (from run events) rather than by the periodic pass.

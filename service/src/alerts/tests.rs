@@ -140,6 +140,7 @@ async fn harness(rules: &[Rule]) -> Harness {
         lanes: vec![("default".into(), 1), ("bulk".into(), 1)],
         heartbeat_expiry: Duration::from_secs(60),
         scheduler_tick: Some(tick.clone()),
+        depth: None,
     };
     Harness { store, clock, tick, eval, _dir: dir }
 }
@@ -694,4 +695,27 @@ async fn the_dead_mans_switch_pings_only_while_the_scheduler_ticks() {
     tick.store(chrono::Utc::now().timestamp_millis() - 60_000, Ordering::Relaxed);
     assert!(!dms.ping_if_healthy().await, "stale tick");
     assert_eq!(rx.hits().len(), 1);
+}
+
+#[tokio::test]
+async fn consumer_crash_loop_is_open_while_the_consumer_is_parked() {
+    use crate::consumers::{ConsumerDefinition, ConsumerSource, StoredConsumer};
+    let h = harness(&[rule("name = 'loop'\nwhen = 'consumer_crash_loop'\nqueues = ['export*']\nchannels = ['ops']", &["ops"])]).await;
+    let mut export = StoredConsumer::new(ConsumerDefinition::new("exportProcessor"), ConsumerSource::Magento, T0);
+    export.definition.watch_queue = Some("export".into());
+    let other = StoredConsumer::new(ConsumerDefinition::new("codegeneratorProcessor"), ConsumerSource::Magento, T0);
+    store::consumers::save_all(&h.store, &[export, other], &[]).await.unwrap();
+    store::consumers::park(&h.store, "codegeneratorProcessor", "crash loop: out of scope", T0).await.unwrap();
+    h.pass().await;
+    assert!(h.alerts().await.is_empty(), "nothing parked in scope yet");
+
+    store::consumers::park(&h.store, "exportProcessor", "crash loop: 5 failed starts in a row, the last exited with code 255", T0).await.unwrap();
+    h.pass().await;
+    let alerts = h.alerts().await;
+    assert_eq!(alerts.iter().map(|a| (a.subject.as_str(), a.state)).collect::<Vec<_>>(), [("consumer:exportProcessor", AlertState::Open)]);
+    store::consumers::set_stopped(&h.store, "exportProcessor", false, T0 + 1).await.unwrap();
+    h.pass().await;
+    assert!(h.alerts().await.iter().all(|a| a.state == AlertState::Resolved));
+    let events: Vec<NotifyEvent> = h.notified().await.into_iter().map(|(e, _)| e).collect();
+    assert_eq!(events, [NotifyEvent::Opened, NotifyEvent::Resolved]);
 }

@@ -34,6 +34,9 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("CRONKEEPER_JWT_ALGORITHM", "auth.algorithm"),
     ("CRONKEEPER_JWT_ISSUER", "auth.issuer"),
     ("CRONKEEPER_JWT_MAX_TOKEN_LIFETIME", "auth.max_token_lifetime"),
+    ("CRONKEEPER_MAGENTO_DATABASE_URL", "queues.magento_database_url"),
+    ("CRONKEEPER_QUEUES_DEPTH_SAMPLE_EVERY", "queues.depth_sample_every"),
+    ("CRONKEEPER_QUEUES_DEPTH_HISTORY_KEEP", "queues.depth_history_keep"),
 ];
 
 pub fn apply(file: &mut FileConfig, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
@@ -91,6 +94,10 @@ fn set_scalar(f: &mut FileConfig, key: &str, v: &str) -> Result<(), String> {
         "auth.algorithm" => f.auth.algorithm = s,
         "auth.issuer" => f.auth.issuer = s,
         "auth.max_token_lifetime" => f.auth.max_token_lifetime = s,
+        "queues.magento_database_url" => f.queues.magento_database_url = s,
+        "queues.amqp_url" => f.queues.amqp_url = s,
+        "queues.depth_sample_every" => f.queues.depth_sample_every = s,
+        "queues.depth_history_keep" => f.queues.depth_history_keep = s,
         other => unreachable!("ENV_KEYS names a key set_scalar does not know: {other}"),
     }
     Ok(())

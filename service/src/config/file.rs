@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub jobs: Vec<JobFile>,
     #[serde(default)]
     pub alerts: super::alerts::AlertsFile,
+    #[serde(default)]
+    pub consumers: Vec<super::consumers::ConsumerFile>,
+    #[serde(default)]
+    pub queues: super::consumers::QueuesFile,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -4,6 +4,7 @@
 //! start with a [`ConfigError`] naming the key and what is wrong.
 
 pub mod alerts;
+pub mod consumers;
 mod env;
 mod file;
 mod jobs;
@@ -103,6 +104,10 @@ pub struct Config {
     pub auth: AuthConfig,
     pub jobs: Vec<crate::domain::Job>,
     pub alerts: alerts::AlertsConfig,
+    /// `[[consumers]]`: Magento queue consumers declared in the file.
+    pub consumers: Vec<crate::consumers::definition::ConsumerDefinition>,
+    /// `[queues]`: where queue depths are read and how often they are sampled.
+    pub queues: consumers::QueuesConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -186,6 +191,7 @@ impl Config {
         let node = f.node.clone().unwrap_or_else(hostname);
         let amqp = amqp_from(f.amqp_url.as_deref(), f.amqp_prefix.as_deref())?;
         let alerts = alerts::alerts_from(&f.alerts)?;
+        let queues = consumers::queues_from(&f.queues, f.amqp_url.as_deref())?;
 
         let mut config = Config {
             listen,
@@ -206,8 +212,11 @@ impl Config {
             auth,
             jobs: Vec::new(),
             alerts,
+            consumers: Vec::new(),
+            queues,
         };
         config.jobs = jobs::jobs_from(&f.jobs, &config)?;
+        config.consumers = consumers::consumers_from(&f.consumers, &config)?;
         config.check_timeouts()?;
         Ok(config)
     }

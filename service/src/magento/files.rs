@@ -27,6 +27,11 @@ fn is_cron_groups_name(name: &str) -> bool {
     name == "cron_groups.xml" || name.ends_with(".cron_groups.xml")
 }
 
+/// `queue_consumer.xml` or `<anything>.queue_consumer.xml`.
+fn is_queue_consumer_name(name: &str) -> bool {
+    name == "queue_consumer.xml" || name.ends_with(".queue_consumer.xml")
+}
+
 fn file_name(path: &Path) -> &str {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
@@ -45,6 +50,13 @@ pub fn collect_crontab_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportEr
 /// have no cron_groups.xml and Magento's own defaults still apply.
 pub fn collect_cron_groups_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     collect(paths, is_cron_groups_name, is_cron_groups_name, false)
+}
+
+/// The queue_consumer.xml files named by `paths` (explicit files whatever
+/// their name, directories walked for them), for `import magento-consumers`.
+/// Finding none is for the caller to refuse.
+pub fn collect_queue_consumer_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    collect(paths, is_queue_consumer_name, |_| true, false)
 }
 
 fn collect(

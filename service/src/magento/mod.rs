@@ -16,7 +16,7 @@ mod files;
 mod groups;
 mod lanes;
 pub mod sync;
-mod xml;
+pub(crate) mod xml;
 
 #[cfg(test)]
 mod reference_tests;
@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 pub use crontab::{parse_crontab, parse_crontab_str, MagentoCronJob};
 pub use error::{ImportError, ImportWarning};
-pub use files::{collect_cron_groups_files, collect_crontab_files};
+pub use files::{collect_cron_groups_files, collect_crontab_files, collect_queue_consumer_files};
 pub use groups::{load_cron_groups, parse_cron_groups, parse_cron_groups_str, CronGroupConfig};
 pub use lanes::{glob_match, LaneMapping, LaneMatcher, LaneRule};
 

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod consumers;
 pub mod instances;
 pub mod jobs;
 pub mod leases;
@@ -301,3 +302,5 @@ mod tests;
 
 #[cfg(test)]
 mod dispatch_tests;
+#[cfg(test)]
+mod consumer_tests;

@@ -275,7 +275,7 @@ impl AlertRuleObject {
     async fn when(&self) -> &str {
         self.0.rule.kind.as_str()
     }
-    /// False for the queue and consumer rules: stored, not evaluated yet.
+    /// Whether the rule is judged (every kind is, since consumer supervision).
     async fn evaluated(&self) -> bool {
         self.0.rule.kind.is_evaluated()
     }

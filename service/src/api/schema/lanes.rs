@@ -1,9 +1,6 @@
-//! Capacity and who is working: lanes (slots, busy, queued, oldest queued age),
-//! the cronkeeper instances (`workers`, with their lanes, slots and status),
-//! the lane queues with their depth (`queues`, from the broker over AMQP or the
-//! store when embedded), and the place for queue consumers, whose supervision
-//! arrives with a later issue: an empty list until then, since an empty list
-//! is true and invented rows are not.
+//! Capacity and who is working: lanes (slots, busy, queued, oldest queued age)
+//! and the cronkeeper instances (`workers`). Queues and their consumers are in
+//! [`super::consumers`].
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -28,39 +25,7 @@ pub struct Lane {
     pub default_timeout_seconds: Option<i64>,
 }
 
-/// A message queue with its depth: a lane queue of cronkeeper's dispatch (or a
-/// Magento `queue_consumer` queue).
-#[derive(SimpleObject)]
-pub struct Queue {
-    pub name: String,
-    pub lane: Option<String>,
-    /// Messages waiting; null when the broker cannot tell. Same as `ready`.
-    pub depth: Option<i64>,
-    /// Consumers reading it (for an embedded lane queue, live workers of the
-    /// lane); 0 when the broker cannot be reached, and `ready` is null then.
-    pub consumers: i32,
-    /// `amqp` (a RabbitMQ queue) or `embedded` (the lane's QUEUED runs in the store).
-    pub transport: String,
-    /// Messages (runs) waiting to be taken; null when the broker cannot tell.
-    pub ready: Option<i64>,
-    /// Taken and not yet done: for a lane queue, its RUNNING runs (a worker
-    /// holds one unacknowledged message per run until the run's outcome is stored).
-    pub in_flight: Option<i64>,
-}
-
-/// A supervised queue consumer process.
-#[derive(SimpleObject)]
-pub struct Consumer {
-    pub name: String,
-    pub queue: String,
-    pub lane: Option<String>,
-    pub running: bool,
-    pub pid: Option<i32>,
-    pub restarts: i32,
-    pub started_at: Option<DateTime<Utc>>,
-}
-
-/// A cronkeeper process with workers that has been heard from recently.
+/// A cronkeeper process that has been heard from recently.
 #[derive(SimpleObject)]
 pub struct Worker {
     /// `node:pid:start_ticks:boot`: unique for one process life.
@@ -138,29 +103,6 @@ impl LanesQuery {
                 }
             })
             .collect())
-    }
-
-    /// The lane queues of run dispatch, one per configured lane, with their depth.
-    async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
-        let st = state(ctx);
-        let found = crate::dispatch::lane_queues(&st.dispatch, &st.store, &st.config, st.clock.now_ms()).await.gql()?;
-        Ok(found
-            .into_iter()
-            .map(|q| Queue {
-                name: q.name,
-                lane: Some(q.lane),
-                depth: q.ready,
-                consumers: q.consumers.unwrap_or(0) as i32,
-                transport: q.transport.to_string(),
-                ready: q.ready,
-                in_flight: q.in_flight,
-            })
-            .collect())
-    }
-
-    /// Queue consumer processes. Populated once consumer supervision lands; empty until then.
-    async fn consumers(&self) -> Vec<Consumer> {
-        Vec::new()
     }
 
     /// cronkeeper instances heard from in the last hour, newest first.

@@ -1,6 +1,7 @@
 //! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
 //! operations (who am I, cron preview), alerts (rules, alerts, channels),
-//! admin (audit log, Magento sync, purge, retention),
+//! admin (audit log, Magento sync, purge, retention), consumers (Magento
+//! queue consumers and queue depths),
 //! and subscriptions. The roots merge them, so each file owns its queries,
 //! mutations and types together.
 //!
@@ -10,6 +11,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod consumers;
 pub mod jobs;
 pub mod lanes;
 pub mod ops;
@@ -29,10 +31,18 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 50_000;
 
 #[derive(MergedObject, Default)]
-pub struct Query(jobs::JobsQuery, runs::RunsQuery, lanes::LanesQuery, ops::OpsQuery, alerts::AlertsQuery, admin::AdminQuery);
+pub struct Query(
+    jobs::JobsQuery,
+    runs::RunsQuery,
+    lanes::LanesQuery,
+    ops::OpsQuery,
+    alerts::AlertsQuery,
+    admin::AdminQuery,
+    consumers::ConsumersQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, alerts::AlertsMutation, admin::AdminMutation);
+pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, alerts::AlertsMutation, admin::AdminMutation, consumers::ConsumersMutation);
 
 pub type ApiSchema = Schema<Query, Mutation, subscription::Subscription>;
 
