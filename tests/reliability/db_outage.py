@@ -5,6 +5,8 @@
 - postgres: a private PostgreSQL (initdb + pg_ctl on a free port in a temp
   dir; the machine's shared server is never touched) is stopped for 30 s and
   started again on the same port.
+- mariadb: the same with a private MariaDB (mariadb-install-db + mariadbd
+  --datadir --port --socket in a temp dir).
 
 Under load (@every 1s jobs and manual runs). Asserted: /healthz keeps
 answering 200 (the service stays up); /readyz says not ready during the
@@ -14,7 +16,7 @@ outage and is pinged again after it, which is how cronkeeper alerts on it; no
 run state is lost: every run that existed before the outage is still there,
 none stays RUNNING, and new runs succeed after it.
 
-Usage: db_outage.py [sqlite|postgres] [--seconds N]
+Usage: db_outage.py [sqlite|postgres|mariadb] [--seconds N]
 """
 
 import argparse
@@ -139,15 +141,75 @@ class PostgresOutage:
 
 
 
+class MariadbOutage:
+    name = "MariaDB (private instance stopped)"
+
+    def __init__(self):
+        if not shutil.which("mariadbd") and not os.path.exists("/usr/sbin/mariadbd"):
+            raise FileNotFoundError("no mariadbd")
+        self.dir = tempfile.mkdtemp(prefix="ck-maria-")
+        self.port = free_port()
+        self.data = f"{self.dir}/data"
+        self.socket = f"{self.dir}/mysqld.sock"
+        user = ["--user=mysql"] if os.geteuid() == 0 else []
+        if user:
+            shutil.chown(self.dir, "mysql", "mysql")
+        subprocess.run(
+            ["mariadb-install-db", f"--datadir={self.data}", "--auth-root-authentication-method=normal", "--skip-test-db", *user],
+            check=True, capture_output=True,
+        )
+        self.user = user
+        self.proc = None
+        self.start()
+        self.client("CREATE DATABASE ck")
+        self.url = f"mysql://root@127.0.0.1:{self.port}/ck"
+
+    def client(self, sql, db=None):
+        cmd = ["mariadb", "-h", "127.0.0.1", "-P", str(self.port), "-u", "root", "-N", "-B", "-e", sql]
+        return subprocess.run(cmd + ([db] if db else []), check=True, capture_output=True, text=True).stdout
+
+    def start(self):
+        mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        self.proc = subprocess.Popen(
+            [mariadbd, "--no-defaults", f"--datadir={self.data}", f"--port={self.port}", "--bind-address=127.0.0.1",
+             f"--socket={self.socket}", f"--pid-file={self.dir}/mysqld.pid", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+             *self.user],
+            stdout=subprocess.DEVNULL, stderr=open(f"{self.dir}/mariadb.log", "a"),
+        )
+        for _ in range(120):
+            try:
+                self.client("SELECT 1")
+                return
+            except subprocess.CalledProcessError:
+                time.sleep(0.5)
+        raise RuntimeError("the private MariaDB did not start")
+
+    def query(self, sql):
+        return [tuple(line.split("\t")) for line in self.client(sql, "ck").splitlines() if line]
+
+    def begin(self):
+        self.proc.terminate()  # mariadbd shuts down cleanly on SIGTERM
+        self.proc.wait(timeout=60)
+
+    def end(self):
+        self.start()
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("backend", nargs="?", default="sqlite", choices=["sqlite", "postgres"])
+    ap.add_argument("backend", nargs="?", default="sqlite", choices=["sqlite", "postgres", "mariadb"])
     ap.add_argument("--seconds", type=int, default=30)
     args = ap.parse_args()
     binary_or_exit()
     try:
-        outage = SqliteOutage() if args.backend == "sqlite" else PostgresOutage()
-    except (FileNotFoundError, subprocess.CalledProcessError) as e:
+        outage = {"sqlite": SqliteOutage, "postgres": PostgresOutage, "mariadb": MariadbOutage}[args.backend]()
+    except (FileNotFoundError, subprocess.CalledProcessError, RuntimeError) as e:
         if IN_CI:
             raise
         print(f"SKIPPED db_outage {args.backend}: cannot start a private server ({e})")
