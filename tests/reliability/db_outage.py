@@ -224,10 +224,11 @@ def main():
         )
         + '[[jobs]]\ncode = "long"\nschedule = "0 0 1 1 *"\npaused = true\ncommand = ["sleep", "20"]\n',
         database_url=outage.url,
-        # The default expiry: a run that ends while the database is away has its
-        # outcome retried this long (a longer outage leaves it RUNNING until the
-        # next restart: a known limit, docs/architecture.md).
-        timers={"heartbeat_expiry": "60s"},
+        # Shorter than the outage on purpose: the long run ends 20 s into it, and
+        # its outcome must still be stored once the database is back (it used to
+        # be given up after heartbeat_expiry, leaving the run RUNNING until a
+        # restart).
+        timers={"heartbeat_expiry": "10s"},
     )
     fig = Figures(f"Database unreachable for {args.seconds}s: {outage.name}")
     try:
