@@ -271,7 +271,9 @@ def main():
         fig.show()
         check(alive, "the service died during the outage")
         check(health.count(200) == len(health), f"/healthz failed during the outage: {health}")
-        check(any(r != 200 for r in ready), f"/readyz never said not ready during the outage: {ready}")
+        # SQLite: reads go on, so not ready only once a tick failed or stuck for 15 s.
+        not_ready = sum(1 for r in ready if r != 200)
+        check(not_ready * 3 >= len(ready), f"/readyz said not ready for under a third of the outage: {ready}")
         check(not outage_pings, "the dead man's switch kept pinging while the database was away")
         check(pinged_before > 0, "the dead man's switch was not pinged before the outage")
         check(pings_after, "the dead man's switch did not resume")

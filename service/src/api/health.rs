@@ -27,9 +27,16 @@ pub struct Readiness {
     stale_after_ms: i64,
 }
 
+/// The scheduler ticks every second. A tick that has not completed for 15 s
+/// is wedged on the store (one SQLite busy wait is 10 s, so this is more than
+/// one): with the write lock held elsewhere, ticks queue for the single writer
+/// connection for up to its 30 s acquire timeout without failing, so a failed
+/// tick alone would not say "not ready" in time.
+pub const STALE_AFTER: Duration = Duration::from_secs(15);
+
 impl Default for Readiness {
     fn default() -> Self {
-        Self::new(Duration::from_secs(30))
+        Self::new(STALE_AFTER)
     }
 }
 
