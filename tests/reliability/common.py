@@ -6,8 +6,10 @@ The binary comes from CRONKEEPER_BIN (scripts/test-all passes the one it
 built); nothing here links against the service's code.
 """
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -41,11 +43,34 @@ def token(role="admin", sub="reliability", ttl=300, secret=SECRET, **overrides):
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+_made_dirs = []
+_passed = []
+
+
+def run_main(main):
+    """Runs a script's main; removes its temporary directories if it passed,
+    and keeps them (logs, databases, markers) for a post-mortem if it failed."""
+    try:
+        main()
+    except BaseException:
+        print(f"kept for a post-mortem: {' '.join(_made_dirs)}", file=sys.stderr)
+        raise
+    _passed.append(True)
+
+
+@atexit.register
+def _remove_dirs():
+    if _passed:
+        for d in _made_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class Service:
     """One `cronkeeper serve` process on a temporary directory."""
 
     def __init__(self, extra_config="", database_url=None, env=None, base_dir=None, timers=None):
         self.dir = base_dir or tempfile.mkdtemp(prefix="ck-rel-")
+        _made_dirs.append(self.dir)
         self.port = free_port()
         self.db_path = os.path.join(self.dir, "ck.db")
         self.database_url = database_url or f"sqlite://{self.db_path}"

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 
-from common import IN_CI, Figures, Service, binary_or_exit, check, free_port, probe, seconds_until_ready, watch_probes
+from common import IN_CI, Figures, Service, binary_or_exit, check, free_port, probe, seconds_until_ready, watch_probes, run_main
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "KILLED", "INTERRUPTED", "MISSED", "SKIPPED")
 
@@ -288,4 +288,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from common import IN_CI, Figures, Service, binary_or_exit, check, probe, seconds_until_ready, watch_probes
+from common import IN_CI, Figures, Service, binary_or_exit, check, probe, seconds_until_ready, watch_probes, run_main
 
 
 
@@ -132,4 +132,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 
-from common import Figures, Service, binary_or_exit, check
+from common import Figures, Service, binary_or_exit, check, run_main
 
 OUTPUT_CAP = 65536
 KILL_GRACE_S = 1
@@ -172,4 +172,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -22,7 +22,7 @@ import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from common import SECRET, Figures, Service, binary_or_exit, check
+from common import SECRET, Figures, Service, binary_or_exit, check, run_main
 
 # HS384/HS512 attack tokens reuse the service's 48-byte secret on purpose.
 warnings.filterwarnings("ignore", message=".*HMAC key.*")
@@ -277,4 +277,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)
