@@ -146,7 +146,11 @@ impl Application {
             let hook = readiness.clone();
             let scheduler = Scheduler::new(self.store.clone(), self.clock.clone(), self.config.timezone, self.wakeups.clone(), self.events.clone())
                 .with_lease(ctx.instance.clone())
-                .with_tick_hook(Arc::new(move |now, lag| hook.tick(now, lag)));
+                .with_tick_hook(Arc::new(move |now, lag| hook.tick(now, lag)))
+                .with_failure_hook({
+                    let readiness = readiness.clone();
+                    Arc::new(move |now| readiness.tick_failed(now))
+                });
             scheduler_tick = Some(scheduler.last_tick());
             tasks.spawn(scheduler.run(background.clone()));
             tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));

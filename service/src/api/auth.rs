@@ -24,6 +24,11 @@ pub const AUDIENCE: &str = "cronkeeper";
 /// Clock skew allowed between the token's issuer and this service, in seconds.
 const LEEWAY_SECS: u64 = 30;
 const MIN_SECRET_BYTES: usize = 32;
+/// Longest token looked at. Real tokens are a few hundred bytes; anything far
+/// larger is refused before it is base64-decoded, parsed or hashed, so a caller
+/// cannot make every request cost megabytes of work, and a holder of the key
+/// cannot smuggle bulk data into the audit trail through its claims.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 pub const SECRET_FILE: &str = "jwt.secret";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -102,6 +107,8 @@ pub enum AuthError {
     IssuedInFuture,
     #[error("token role must be viewer, operator or admin")]
     UnknownRole,
+    #[error("token is longer than {MAX_TOKEN_BYTES} bytes")]
+    TooLarge,
 }
 
 /// Checks tokens against the configured key. Built once at start.
@@ -163,6 +170,9 @@ impl Verifier {
     }
 
     pub fn verify(&self, token: &str, now: EpochMs) -> Result<Principal, AuthError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::TooLarge);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => AuthError::Expired,
             ErrorKind::ImmatureSignature => AuthError::NotYetValid,
@@ -329,6 +339,26 @@ mod tests {
         let now = chrono::Utc::now().timestamp_millis();
         let token = mint(&Secret::new(SECRET.into()), "alice", Role::Admin, Duration::from_secs(3600), now, None);
         assert!(matches!(v.verify(&token, now), Err(AuthError::TooLong(_))));
+    }
+
+    #[test]
+    fn an_oversized_token_is_refused_even_when_correctly_signed() {
+        #[derive(Serialize)]
+        struct Padded<'a> {
+            sub: &'a str,
+            role: &'a str,
+            aud: &'a str,
+            iat: i64,
+            exp: i64,
+            pad: String,
+        }
+        let v = Verifier::from_config(&auth(SECRET)).unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let claims = Padded { sub: "alice", role: "admin", aud: AUDIENCE, iat: now / 1000, exp: now / 1000 + 60, pad: "x".repeat(MAX_TOKEN_BYTES) };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap();
+        assert_eq!(v.verify(&token, now), Err(AuthError::TooLarge));
+        let normal = mint(&Secret::new(SECRET.into()), "alice", Role::Admin, Duration::from_secs(60), now, None);
+        assert!(normal.len() < MAX_TOKEN_BYTES / 16, "real tokens stay far below the cap");
     }
 
     #[test]

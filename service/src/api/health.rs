@@ -22,19 +22,33 @@ pub struct Readiness {
     /// 0 until the first tick.
     last_tick_ms: AtomicI64,
     lag_ms: AtomicI64,
+    /// When the current run of failed ticks began; 0 while ticks succeed.
+    failing_since_ms: AtomicI64,
     stale_after_ms: i64,
 }
 
+/// The scheduler ticks every second. A tick that has not completed for 15 s
+/// is wedged on the store (one SQLite busy wait is 10 s, so this is more than
+/// one): with the write lock held elsewhere, ticks queue for the single writer
+/// connection for up to its 30 s acquire timeout without failing, so a failed
+/// tick alone would not say "not ready" in time.
+pub const STALE_AFTER: Duration = Duration::from_secs(15);
+
 impl Default for Readiness {
     fn default() -> Self {
-        Self::new(Duration::from_secs(30))
+        Self::new(STALE_AFTER)
     }
 }
 
 impl Readiness {
     /// The scheduler counts as stopped when it has not ticked for `stale_after`.
     pub fn new(stale_after: Duration) -> Self {
-        Self { last_tick_ms: AtomicI64::new(0), lag_ms: AtomicI64::new(0), stale_after_ms: stale_after.as_millis() as i64 }
+        Self {
+            last_tick_ms: AtomicI64::new(0),
+            lag_ms: AtomicI64::new(0),
+            failing_since_ms: AtomicI64::new(0),
+            stale_after_ms: stale_after.as_millis() as i64,
+        }
     }
 
     /// Called by the scheduler each tick; `lag_ms` is how late the tick ran
@@ -42,6 +56,20 @@ impl Readiness {
     pub fn tick(&self, now: EpochMs, lag_ms: i64) {
         self.lag_ms.store(lag_ms.max(0), Ordering::Relaxed);
         self.last_tick_ms.store(now, Ordering::Relaxed);
+        self.failing_since_ms.store(0, Ordering::Relaxed);
+    }
+
+    /// Called by the scheduler when a tick failed on the store: not ready
+    /// until a tick succeeds again. Without it a store that still answers
+    /// reads but refuses every write (an SQLite file locked by another
+    /// process) would look ready for `stale_after`.
+    pub fn tick_failed(&self, now: EpochMs) {
+        let _ = self.failing_since_ms.compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Since when ticks have been failing, if they are.
+    pub fn failing_since(&self) -> Option<EpochMs> {
+        Some(self.failing_since_ms.load(Ordering::Relaxed)).filter(|t| *t > 0)
     }
 
     pub fn last_tick(&self) -> Option<EpochMs> {
@@ -53,7 +81,7 @@ impl Readiness {
     }
 
     pub fn scheduler_alive(&self, now: EpochMs) -> bool {
-        self.last_tick().is_some_and(|t| now - t <= self.stale_after_ms)
+        self.failing_since().is_none() && self.last_tick().is_some_and(|t| now - t <= self.stale_after_ms)
     }
 }
 
@@ -84,5 +112,18 @@ mod tests {
         assert!(r.scheduler_alive(1_005_000));
         assert!(!r.scheduler_alive(1_011_000));
         assert_eq!(r.lag_ms(), 250);
+    }
+
+    #[test]
+    fn a_failed_tick_makes_the_scheduler_not_ready_until_one_succeeds() {
+        let r = Readiness::new(Duration::from_secs(30));
+        r.tick(1_000_000, 0);
+        r.tick_failed(1_001_000);
+        r.tick_failed(1_002_000);
+        assert!(!r.scheduler_alive(1_002_500), "fresh last tick, but the store is failing");
+        assert_eq!(r.failing_since(), Some(1_001_000), "the first failure is kept");
+        r.tick(1_003_000, 0);
+        assert!(r.scheduler_alive(1_003_500));
+        assert_eq!(r.failing_since(), None);
     }
 }

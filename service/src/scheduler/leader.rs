@@ -63,16 +63,15 @@ impl Leader {
     }
 
     /// Takes or renews the lease; true while this process leads. A database
-    /// error counts as not leading: a leader that cannot renew must assume a
-    /// follower will take over.
-    pub async fn check(&mut self, now: EpochMs) -> bool {
-        let held = match self.acquire(now).await {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(lease = %self.name, error = %e, "cannot renew the lease; not leading until it can be");
-                false
-            }
-        };
+    /// error stops this process leading (a leader that cannot renew must
+    /// assume a follower will take over) and is returned: a store that does
+    /// not answer is not a healthy follower, and readiness must say so.
+    pub async fn check(&mut self, now: EpochMs) -> store::Result<bool> {
+        let outcome = self.acquire(now).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(lease = %self.name, error = %e, "cannot renew the lease; not leading until it can be");
+        }
+        let held = *outcome.as_ref().unwrap_or(&false);
         if held != self.held {
             if held {
                 tracing::info!(lease = %self.name, holder = %self.holder, "lease taken: this process now leads");
@@ -81,7 +80,7 @@ impl Leader {
             }
         }
         self.held = held;
-        held
+        outcome
     }
 
     async fn acquire(&self, now: EpochMs) -> store::Result<bool> {

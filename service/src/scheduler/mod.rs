@@ -54,6 +54,7 @@ pub struct Scheduler {
     /// Epoch ms of the last completed tick, for readiness and lag metrics.
     last_tick: Arc<AtomicI64>,
     on_tick: Option<TickHook>,
+    on_failure: Option<FailureHook>,
     /// When stale queued runs were last expired.
     last_expiry: EpochMs,
     /// The scheduler lease; `None` schedules unconditionally (tests, one-off use).
@@ -63,6 +64,10 @@ pub struct Scheduler {
 /// Told after every completed tick: (when it started, how many ms after the
 /// whole second it was aimed at), for readiness and the lag metric.
 pub type TickHook = Arc<dyn Fn(EpochMs, i64) + Send + Sync>;
+
+/// Told when a tick failed (the store did not answer), with when: readiness
+/// turns false at once instead of after the last good tick goes stale.
+pub type FailureHook = Arc<dyn Fn(EpochMs) + Send + Sync>;
 
 impl Scheduler {
     pub fn new(store: Store, clock: SharedClock, default_tz: Tz, wakeups: Wakeups, events: Events) -> Self {
@@ -75,6 +80,7 @@ impl Scheduler {
             cache: JobCache::default(),
             last_tick: Arc::new(AtomicI64::new(0)),
             on_tick: None,
+            on_failure: None,
             last_expiry: 0,
             leader: None,
         }
@@ -82,6 +88,11 @@ impl Scheduler {
 
     pub fn with_tick_hook(mut self, hook: TickHook) -> Self {
         self.on_tick = Some(hook);
+        self
+    }
+
+    pub fn with_failure_hook(mut self, hook: FailureHook) -> Self {
+        self.on_failure = Some(hook);
         self
     }
 
@@ -108,6 +119,9 @@ impl Scheduler {
         loop {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "scheduler tick failed; retrying next second");
+                if let Some(hook) = &self.on_failure {
+                    hook(self.clock.now_ms());
+                }
             }
             let now = self.clock.now_ms();
             let to_next_second = 1000 - now.rem_euclid(1000) + 2;
@@ -125,7 +139,7 @@ impl Scheduler {
     pub async fn tick(&mut self) -> store::Result<TickReport> {
         let now = self.clock.now_ms();
         if let Some(leader) = &mut self.leader {
-            if !leader.check(now).await {
+            if !leader.check(now).await? {
                 // A follower's cached cursors go stale while another leads:
                 // reload them all when it takes over.
                 self.cache = JobCache::default();

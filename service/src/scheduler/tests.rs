@@ -201,6 +201,14 @@ async fn two_leaders() -> (Scheduler, Scheduler, Arc<ManualClock>, Store, tempfi
 }
 
 #[tokio::test]
+async fn a_store_that_does_not_answer_fails_the_tick_instead_of_passing_it_as_following() {
+    let (mut a, _b, _clock, store, _d) = two_leaders().await;
+    assert!(a.tick().await.unwrap().leading);
+    store.close().await;
+    assert!(a.tick().await.is_err(), "readiness hangs on this: a follower is ready, a leader cut off from its store is not");
+}
+
+#[tokio::test]
 async fn only_the_lease_holder_materialises() {
     let (mut a, mut b, clock, store, _d) = two_leaders().await;
     assert!(a.tick().await.unwrap().leading);

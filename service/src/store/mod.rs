@@ -282,6 +282,23 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
+        // When a write fails with SQLITE_FULL or SQLITE_IOERR, SQLite may have
+        // rolled the transaction back by itself; sqlx's ROLLBACK then fails and
+        // it goes on counting a transaction that no longer exists. Its next
+        // `begin` issues a SAVEPOINT instead of BEGIN, which opens a transaction
+        // nothing ever commits: every later write is seen by this connection
+        // only, and lost when it closes (a full disk used to lose all state
+        // from then on). An idle connection never holds a transaction, so one
+        // that counts one is replaced by a fresh connection.
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                if sqlx::Connection::is_in_transaction(conn) {
+                    tracing::error!("an SQLite connection was left inside a failed transaction; replacing it");
+                    return Ok(false);
+                }
+                Ok(true)
+            })
+        })
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;").await?;

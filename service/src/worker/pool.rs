@@ -192,7 +192,7 @@ impl LaneLoop {
                 Next::Run(claimed, ticket) => {
                     let kill = self.holdings.add(claimed.run.id, claimed.claim);
                     self.ctx.emit(&claimed.run, RunStatus::Running);
-                    let task = execute_run(self.ctx.clone(), *claimed, kill, self.holdings.clone(), permit, ticket);
+                    let task = execute_run(self.ctx.clone(), *claimed, kill, self.holdings.clone(), permit, ticket, stop.clone());
                     if spawn.send(Box::pin(task)).is_err() {
                         return;
                     }
@@ -210,7 +210,16 @@ impl LaneLoop {
     }
 }
 
-async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationToken, holdings: Holdings, permit: tokio::sync::OwnedSemaphorePermit, ticket: Ticket) {
+/// `shutdown` is cancelled when the pool stops claiming (the start of a drain).
+async fn execute_run(
+    ctx: WorkerContext,
+    claimed: Claimed,
+    kill: CancellationToken,
+    holdings: Holdings,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    ticket: Ticket,
+    shutdown: CancellationToken,
+) {
     let Claimed { run, claim } = claimed;
     let job = store::jobs::get(&ctx.store, &run.job_code).await.ok().flatten();
     let outcome = match &job {
@@ -237,7 +246,7 @@ async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationTok
     }
     let finish = Finish { status, exit_code: outcome.exit_code, output: Some(outcome.output).filter(|o| !o.is_empty()), error };
     let now = ctx.now();
-    let stored = match finish_with_retries(&ctx, run.id, claim, &finish).await {
+    let stored = match finish_with_retries(&ctx, run.id, claim, &finish, &shutdown).await {
         Ok(true) => {
             ctx.emit(&run, status);
             if let Err(e) = retry::after_outcome(&ctx.store, job.as_ref(), &run, status, now).await {
@@ -260,17 +269,23 @@ async fn execute_run(ctx: WorkerContext, claimed: Claimed, kill: CancellationTok
     ctx.wakeups.wake(run.lane.as_str());
 }
 
-/// Stores a run's outcome, retrying while the database is unreachable: giving
-/// up at once would leave the run RUNNING (and a forbid job blocked) until a
-/// restart. After the heartbeat expiry, recovery on another process may close
-/// it INTERRUPTED instead, which the fence then makes final.
-async fn finish_with_retries(ctx: &WorkerContext, id: RunId, claim: i64, finish: &Finish) -> store::Result<bool> {
-    let give_up = tokio::time::Instant::now() + ctx.config.heartbeat_expiry;
+/// Stores a run's outcome, retrying while the database is unreachable (every
+/// 500 ms, backing off to 5 s) for as long as it takes. The write is fenced on
+/// the claim, so a late one changes nothing if recovery on another process has
+/// closed the run meanwhile; giving up instead would leave the run RUNNING, and
+/// a `forbid` job skipping every fire time, until this process restarts, since
+/// recovery never touches its own process's runs. Once shutting down, it gives
+/// up after `heartbeat_expiry`, so a database that stays away cannot hold up
+/// the stop; the next start's recovery then closes the run INTERRUPTED.
+async fn finish_with_retries(ctx: &WorkerContext, id: RunId, claim: i64, finish: &Finish, shutdown: &CancellationToken) -> store::Result<bool> {
+    let first_try = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(500);
     loop {
         match store::runs::finish(&ctx.store, id, claim, finish, ctx.now()).await {
-            Err(e) if tokio::time::Instant::now() < give_up => {
+            Err(e) if !(shutdown.is_cancelled() && first_try.elapsed() >= ctx.config.heartbeat_expiry) => {
                 tracing::warn!(run = id, error = %e, "storing the run's outcome failed; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
             }
             other => return other,
         }

@@ -74,7 +74,15 @@ impl Publisher {
         while !stop.is_cancelled() {
             let now = self.clock.now_ms();
             if now - lease_checked >= LEASE_EVERY_MS {
-                leading = leader.check(now).await;
+                // A lease that cannot be renewed is not held: publish nothing
+                // until the database answers again (the runs wait as unpublished).
+                leading = match leader.check(now).await {
+                    Ok(held) => held,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "renewing the dispatch lease failed; not publishing until it works");
+                        false
+                    }
+                };
                 lease_checked = now;
             }
             let mut more = false;
