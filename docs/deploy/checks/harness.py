@@ -27,9 +27,10 @@ UNIT_BIN = "/usr/local/bin/cronkeeper"
 # Kubernetes versions the manifests must be valid for: an old one still in
 # wide use and the newest the validator knows.
 K8S_VERSIONS = ["1.27.0", "1.37.0"]
-# Names other helpers are adding to the service right now. Until they are in
-# the source, a mention is reported as pending instead of failing the run.
-BEING_BUILT_ENV = {"CRONKEEPER_AMQP_URL", "CRONKEEPER_AMQP_PREFIX"}
+# Variables being added to the service: until they are in the source, a
+# mention is reported as pending instead of failing the run. Empty now that
+# the AMQP settings have landed.
+BEING_BUILT_ENV: set[str] = set()
 # Variables of the test harness itself, not of cronkeeper.
 HARNESS_ENV = {"CRONKEEPER_BIN", "CRONKEEPER_DEPLOY_VENV", "CRONKEEPER_TEST_POSTGRES_URL", "CRONKEEPER_TEST_MYSQL_URL", "CRONKEEPER_TEST_AMQP_URL"}
 # What cronkeeper needs after drain_timeout + kill_grace: up to 5 s for a
