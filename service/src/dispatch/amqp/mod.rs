@@ -174,7 +174,14 @@ impl Broker {
 /// queue when the outcome could not be stored. An error here means the channel
 /// it came on is gone, and the broker has requeued the message already.
 pub async fn settle(acker: &lapin::Acker, stored: bool) {
-    let done = if stored { acker.ack(Default::default()).await } else { acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await };
+    let done = bounded(async {
+        if stored {
+            acker.ack(Default::default()).await
+        } else {
+            acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await
+        }
+    })
+    .await;
     if let Err(e) = done {
         tracing::debug!(error = %e, "could not settle a delivery; the broker requeued it with its channel");
     }
@@ -182,8 +189,22 @@ pub async fn settle(acker: &lapin::Acker, stored: bool) {
 
 /// Sends a message to the dead-letter queue: it names no run this store knows.
 pub async fn dead_letter(acker: &lapin::Acker) {
-    if let Err(e) = acker.reject(BasicRejectOptions { requeue: false }).await {
+    if let Err(e) = bounded(acker.reject(BasicRejectOptions { requeue: false })).await {
         tracing::debug!(error = %e, "could not dead-letter a delivery; the broker requeued it with its channel");
+    }
+}
+
+/// How long an ack, nack or reject may take. A delivery that came on a
+/// connection the broker dropped (a broker restart) can leave lapin's answer
+/// pending forever; the broker has requeued that message already, and whoever
+/// gets it finds the run finished and drops it, so giving up is safe, and
+/// waiting would hold the worker's slot, and its shutdown, for good.
+const SETTLE_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn bounded<T>(op: impl std::future::Future<Output = lapin::Result<T>>) -> Result<(), String> {
+    match tokio::time::timeout(SETTLE_WITHIN, op).await {
+        Ok(done) => done.map(|_| ()).map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {SETTLE_WITHIN:?}")),
     }
 }
 
