@@ -359,7 +359,7 @@ async fn lanes_workers_and_the_not_yet_supervised_lists_tell_the_truth() {
     assert_eq!(data["workers"], json!([{ "id": "node1/42/7", "node": "node1", "pid": 42, "alive": true }]));
     // The embedded lane queues: the store's QUEUED and RUNNING runs, and the live workers of each lane.
     let default = data["queues"].as_array().unwrap().iter().find(|q| q["name"] == "default").unwrap();
-    assert_eq!(default, &json!({ "name": "default", "transport": "embedded", "ready": 1, "inFlight": 0, "consumers": 1 }));
+    assert_eq!(default, &json!({ "name": "default", "transport": "EMBEDDED", "ready": 1, "inFlight": 0, "consumers": 1 }));
     let bulk = data["queues"].as_array().unwrap().iter().find(|q| q["name"] == "bulk").unwrap();
     assert_eq!(bulk["consumers"], 0, "no worker works bulk");
     let w = api.ok("viewer", "{ workers { host lanes slots busy version status lastHeartbeatAt } }", json!({})).await;

@@ -387,22 +387,23 @@ async fn desired_instances_are_kept_and_each_process_is_recycled_at_its_max_mess
         || done() == 12,
     )
     .await;
-    // 12 messages at 3 per process: the first two processes exited 0 and were
-    // replaced, at once, by new ones; two always run.
-    // Four processes took three messages each and were replaced: six starts.
+    // 12 messages at a budget of 3: every process that exited took exactly 3
+    // and was replaced at once; the two alive have taken fewer. The broker
+    // decides who gets which message, so 4 exits (3+3+3+3, two fresh waiters)
+    // and 3 exits (the two alive holding 3 between them) are both right:
+    // 5 or 6 starts. Wait until two are alive after at least 5 starts.
     eventually(
         &app,
         Duration::from_secs(15),
-        "two fresh processes wait for more",
-        || started_pids(&log).len() >= 6 && live(&started_pids(&log)).len() == 2,
+        "two processes alive after the recycling",
+        || started_pids(&log).len() >= 5 && live(&started_pids(&log)).len() == 2,
     )
     .await;
     stop_watch.cancel();
     let all: BTreeSet<i32> = started_pids(&log).into_iter().collect();
-    assert_eq!(
-        all.len(),
-        6,
-        "12 messages at 3 per process: 4 recycled processes and 2 waiting: {all:?}"
+    assert!(
+        all.len() == 5 || all.len() == 6,
+        "12 messages at 3 per process: 3 or 4 recycled processes and 2 alive: {all:?}"
     );
     assert!(
         first.iter().all(|p| !alive(*p)),
@@ -420,7 +421,7 @@ async fn desired_instances_are_kept_and_each_process_is_recycled_at_its_max_mess
     let procs = c["processes"].as_array().unwrap();
     assert_eq!(procs.len(), 2, "{c}");
     let restarts: i64 = procs.iter().map(|p| p["restarts"].as_i64().unwrap()).sum();
-    assert!(restarts >= 4, "{c}");
+    assert!(restarts as usize >= all.len() - 2, "a restart per recycled process: {c}");
     assert!(procs.iter().any(|p| p["lastExitCode"] == 0), "{c}");
     for p in procs {
         assert!(alive(p["pid"].as_i64().unwrap() as i32), "{c}");

@@ -371,7 +371,7 @@ async fn runs_of_true_finish_exactly_once_across_two_workers_while_the_leader_is
     let queues = data["queues"].as_array().unwrap();
     for lane in ["critical", "default"] {
         let q = queues.iter().find(|q| q["name"] == format!("{}.lane.{lane}", c.prefix)).unwrap_or_else(|| panic!("no {lane} queue in {data}"));
-        assert_eq!((q["transport"].as_str(), q["consumers"].as_i64()), (Some("amqp"), Some(2)), "{q}");
+        assert_eq!((q["transport"].as_str(), q["consumers"].as_i64()), (Some("AMQP"), Some(2)), "{q}");
     }
     let active: Vec<&serde_json::Value> = data["workers"].as_array().unwrap().iter().filter(|w| w["status"] == "ACTIVE").collect();
     assert_eq!(active.len(), 2, "{data}");
