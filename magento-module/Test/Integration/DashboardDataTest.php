@@ -188,7 +188,8 @@ TOML;
         $firstError = $data['errors']['items'][0];
         self::assertStringContainsString('<a href="/run/view/id/' . $firstError['id'] . '">#' . $firstError['id'] . '</a>', $html);
         self::assertMatchesRegularExpression('#Most errors among the latest \d+: export_orders \(\d+\)#', $html);
-        self::assertStringContainsString('No queues reported', $html);
+        // Embedded dispatch: each lane is a queue named after it (the service's `queues`).
+        self::assertMatchesRegularExpression('#<td>narrow</td>\s*<td>narrow</td>\s*<td>\d+</td>#', $html);
         self::assertStringContainsString('No consumer processes reported.', $html);
     }
 
