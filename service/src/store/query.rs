@@ -83,6 +83,21 @@ pub fn bind<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, values: &[Value]) -> Qu
     q
 }
 
+/// [`bind`] for the native SQLite driver (the timeline's read path).
+pub fn bind_sqlite<'q>(
+    mut q: Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    values: &[Value],
+) -> Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for v in values {
+        q = match v.clone() {
+            Value::Int(i) => q.bind(i),
+            Value::OptInt(i) => q.bind(i),
+            Value::Text(s) => q.bind(s),
+            Value::OptText(s) => q.bind(s),
+        };
+    }
+    q
+}
 
 /// Sort direction for the admin grids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -92,16 +92,8 @@ pub async fn timeline(
     let extra = if detail.error_and_worker { ", error, worker" } else { ", NULL AS error, NULL AS worker" };
     let sql = format!("SELECT {LEAN}{extra} FROM runs{} ORDER BY job_code, scheduled_at LIMIT 50000", w.sql());
     if let Some(pool) = store.sqlite_reader() {
-        let mut q = sqlx::query(&sql);
-        for v in &w.binds {
-            q = match v.clone() {
-                Value::Int(i) => q.bind(i),
-                Value::OptInt(i) => q.bind(i),
-                Value::Text(s) => q.bind(s),
-                Value::OptText(s) => q.bind(s),
-            };
-        }
-        return q.fetch_all(pool).await?.iter().map(|r| decode!(r)).collect();
+        let found = super::query::bind_sqlite(sqlx::query(&sql), &w.binds).fetch_all(pool).await?;
+        return found.iter().map(|r| decode!(r)).collect();
     }
     let sql = store.sql(&sql);
     let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
