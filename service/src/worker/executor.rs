@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::marked::RUN_MARK_VAR;
 use super::{run_http, spawn, Ending, Limits, Outcome, ProcessSpec};
 use crate::config::Config;
 use crate::domain::{Executor, Job};
@@ -14,18 +15,24 @@ use crate::domain::{Executor, Job};
 /// what recovery needs before anything else can go wrong.
 pub type OnStarted<'a> = Box<dyn FnOnce(i32, u64) -> futures::future::BoxFuture<'a, ()> + Send + 'a>;
 
-pub async fn execute(job: &Job, config: &Config, kill: CancellationToken, on_started: OnStarted<'_>) -> Outcome {
+/// `mark` goes into the process's environment as `CRONKEEPER_RUN` (see
+/// [`super::marked`]), after the job's own variables so a job cannot override it.
+pub async fn execute(job: &Job, config: &Config, mark: &str, kill: CancellationToken, on_started: OnStarted<'_>) -> Outcome {
     let timeout = config.timeout_for(job);
+    let marked = |mut env: Vec<(String, String)>| {
+        env.push((RUN_MARK_VAR.to_owned(), mark.to_owned()));
+        env
+    };
     let limits = Limits { timeout, grace: config.kill_grace };
     match &job.executor {
         Executor::Command { argv, env, working_dir } => {
-            let spec = ProcessSpec { argv: argv.clone(), env: env.clone(), working_dir: working_dir.clone().map(PathBuf::from), output_cap: config.output_cap_bytes };
+            let spec = ProcessSpec { argv: argv.clone(), env: marked(env.clone()), working_dir: working_dir.clone().map(PathBuf::from), output_cap: config.output_cap_bytes };
             run_process(spec, limits, kill, on_started).await
         }
         Executor::Magento { code } => match magento_argv(config, code.as_deref().unwrap_or(&job.code)) {
             Ok(argv) => {
                 let working_dir = config.magento.root.clone();
-                let spec = ProcessSpec { argv, env: Vec::new(), working_dir, output_cap: config.output_cap_bytes };
+                let spec = ProcessSpec { argv, env: marked(Vec::new()), working_dir, output_cap: config.output_cap_bytes };
                 run_process(spec, limits, kill, on_started).await
             }
             Err(error) => failed(error),

@@ -9,11 +9,13 @@
 //! - [`outcome`]: how an execution ended, and the run status that follows.
 //! - [`group`]: SIGTERM/grace/SIGKILL for a process group; orphan recovery.
 //! - [`procinfo`]: `/proc` identity (pid + start ticks).
+//! - [`marked`]: a run's processes found by the mark in their environment.
 
 pub mod context;
 mod executor;
 pub mod group;
 pub mod http;
+pub mod marked;
 pub mod outcome;
 mod output;
 pub mod process;
@@ -27,6 +29,8 @@ pub mod selection;
 mod http_tests;
 #[cfg(test)]
 mod process_tests;
+#[cfg(test)]
+mod recovery_tests;
 
 pub use group::{terminate_group, GroupEnd, GroupTermination};
 pub use http::run_http;

@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::context::WorkerContext;
-use super::{executor, retry};
+use super::{executor, marked, retry};
 use crate::dispatch::{Dispatch, LaneFeed, Next, Ticket};
 use crate::domain::{RunId, RunStatus};
 use crate::store::runs::{Claimed, Finish};
@@ -234,7 +234,8 @@ async fn execute_run(
                     }
                 })
             });
-            executor::execute(job, &ctx.config, kill, on_started).await
+            let mark = marked::run_mark(run.id, &ctx.instance);
+            executor::execute(job, &ctx.config, &mark, kill, on_started).await
         }
     };
     let reason = holdings.remove(run.id);

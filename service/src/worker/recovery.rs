@@ -8,9 +8,12 @@
 //! read end of the output pipe and the exit status with it, so an adopted
 //! process could neither be captured nor judged, and it would keep running
 //! outside any slot and any timeout. They are found by pid *and* start time,
-//! on this node and this boot only, so a reused pid is never signalled.
+//! on this node and this boot only, so a reused pid is never signalled, and
+//! by the run's mark in their environment (see [`super::marked`]), which also
+//! finds a job started by a cronkeeper killed before it stored the pid.
 
 use super::context::{current_boot, parse_instance, WorkerContext};
+use super::marked::{end_marked, run_mark};
 use super::{is_alive, retry, terminate_group, GroupTermination};
 use crate::domain::RunStatus;
 use crate::store::{self, instances};
@@ -37,13 +40,8 @@ pub async fn recover(ctx: &WorkerContext) -> store::Result<RecoveryReport> {
             None if run.heartbeat_at.is_some_and(|h| now - h > expiry) => format!("no heartbeat for over {} s", expiry / 1000),
             None => continue,
         };
-        if let (Some(pid), Some(start)) = (run.pid, run.pid_start) {
-            if owned_by_this_boot(ctx, &owner) {
-                if let GroupTermination::Ended(_) = terminate_group(pid, start as u64, ctx.config.kill_grace).await {
-                    report.orphans_ended += 1;
-                    tracing::warn!(run = run.id, pid, "ended an orphaned job process group");
-                }
-            }
+        if owned_by_this_boot(ctx, &owner) && end_orphans(ctx, run, &owner).await {
+            report.orphans_ended += 1;
         }
         let message = format!("interrupted: {reason}");
         if store::runs::interrupt(&ctx.store, run.id, claimed.claim, &message, now).await? {
@@ -72,6 +70,25 @@ async fn owner_gone(ctx: &WorkerContext, owner: &str, now: i64, expiry: i64) -> 
         Some(i) if now - i.heartbeat_at > expiry => Some(format!("worker {owner} sent no heartbeat for over {} s", expiry / 1000)),
         Some(_) => None,
     })
+}
+
+/// Ends what is left of `run`'s processes on this node: its group, found by
+/// the recorded pid and start ticks, then anything still carrying the run's
+/// mark (a run with no pid recorded yet, leftovers of an exited leader, a
+/// child that left the group). Whether anything was ended.
+async fn end_orphans(ctx: &WorkerContext, run: &crate::domain::Run, owner: &str) -> bool {
+    let mut ended = false;
+    if let (Some(pid), Some(start)) = (run.pid, run.pid_start) {
+        if let GroupTermination::Ended(end) = terminate_group(pid, start as u64, ctx.config.kill_grace).await {
+            ended = end.signalled > 0;
+            tracing::warn!(run = run.id, pid, "ended an orphaned job process group");
+        }
+    }
+    let marked = end_marked(&run_mark(run.id, owner), ctx.config.kill_grace).await;
+    if marked.signalled > 0 {
+        tracing::warn!(run = run.id, processes = marked.signalled, "ended orphaned job processes found by their run mark");
+    }
+    ended || marked.signalled > 0
 }
 
 fn owned_by_this_boot(ctx: &WorkerContext, owner: &str) -> bool {
