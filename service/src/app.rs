@@ -153,7 +153,7 @@ impl Application {
                 });
             scheduler_tick = Some(scheduler.last_tick());
             tasks.spawn(scheduler.run(background.clone()));
-            tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), background.clone()));
+            tasks.spawn(retention::run(self.store.clone(), self.clock.clone(), self.config.retention.clone(), ctx.instance.clone(), background.clone()));
         }
         tasks.spawn(recovery::run(ctx.clone(), background.clone()));
         let wiring = alerts::Wiring {

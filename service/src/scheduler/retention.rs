@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::leader::Leader;
+
 use crate::clock::SharedClock;
 use crate::config::RetentionConfig;
 use crate::domain::RunStatus;
@@ -72,15 +74,28 @@ pub async fn purge_once(store: &Store, clock: &SharedClock, r: &RetentionConfig,
     Ok(removed)
 }
 
-pub async fn run(store: Store, clock: SharedClock, r: RetentionConfig, shutdown: CancellationToken) {
+/// The lease that makes one process at a time purge, however many share the
+/// database: purging the same rows from every node only adds lock contention.
+pub const RETENTION_LEASE: &str = "retention";
+
+/// Purges every [`INTERVAL`] while this process holds the retention lease. The
+/// lease outlives two intervals, so the holder keeps it from pass to pass and
+/// another process takes over only when the holder has stopped for that long.
+pub async fn run(store: Store, clock: SharedClock, r: RetentionConfig, holder: String, shutdown: CancellationToken) {
+    let mut lease = Leader::new(store.clone(), RETENTION_LEASE, holder).with_ttl(INTERVAL * 3);
     loop {
-        match purge_once(&store, &clock, &r, &shutdown).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(removed = n, "purged old runs"),
-            Err(e) => tracing::error!(error = %e, "purging old runs failed; will retry"),
+        if lease.check(clock.now_ms()).await.unwrap_or(false) {
+            match purge_once(&store, &clock, &r, &shutdown).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "purged old runs"),
+                Err(e) => tracing::error!(error = %e, "purging old runs failed; will retry"),
+            }
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => {
+                lease.release().await;
+                return;
+            }
             _ = tokio::time::sleep(INTERVAL) => {}
         }
     }

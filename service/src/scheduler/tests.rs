@@ -269,3 +269,42 @@ async fn a_leader_that_stops_cleanly_hands_over_at_the_next_tick() {
     assert_eq!((report.leading, report.queued), (true, 1));
     assert_eq!(all_runs(&store).await.len(), 1);
 }
+
+/// Several processes sharing a database: only the holder of the retention
+/// lease purges (the others would only fight over the same rows).
+#[tokio::test]
+async fn retention_purges_only_in_the_process_holding_its_lease() {
+    use crate::config::RetentionConfig;
+    use crate::store::runs::{ClaimOutcome, Finish, NewRun};
+    let (s, clock, store, _d) = setup("0 3 * * *", MisfirePolicy::RunOnce).await;
+    drop(s);
+    runs::insert(&store, &NewRun::manual("j", "default", RunStatus::Queued, T0), T0).await.unwrap();
+    let ClaimOutcome::Run(c) = runs::claim_next(&store, "default", "w", T0).await.unwrap() else { panic!("no claim") };
+    let done = Finish { status: RunStatus::Succeeded, exit_code: Some(0), output: None, error: None };
+    assert!(runs::finish(&store, c.run.id, c.claim, &done, T0).await.unwrap());
+    clock.set(T0 + 40 * 24 * 60 * MIN);
+    let r = RetentionConfig { succeeded: std::time::Duration::from_secs(24 * 3600), other: std::time::Duration::from_secs(24 * 3600), purge_batch: 10 };
+
+    // Another process holds the lease: this one leaves the old run alone.
+    let ttl = std::time::Duration::from_secs(600);
+    assert!(leader::try_acquire_or_renew(&store, retention::RETENTION_LEASE, "other", ttl, T0 + 40 * 24 * 60 * MIN).await.unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let follower = tokio::spawn(retention::run(store.clone(), clock.clone(), r.clone(), "follower".into(), stop.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(all_runs(&store).await.len(), 1, "a process without the lease purged");
+    stop.cancel();
+    follower.await.unwrap();
+
+    // The lease is free: the next process takes it and purges.
+    crate::store::leases::release(&store, retention::RETENTION_LEASE, "other").await.unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let holder = tokio::spawn(retention::run(store.clone(), clock.clone(), r, "holder".into(), stop.clone()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !all_runs(&store).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the lease holder never purged");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.cancel();
+    holder.await.unwrap();
+    assert_eq!(crate::store::leases::holder(&store, retention::RETENTION_LEASE).await.unwrap(), None, "released at shutdown");
+}
