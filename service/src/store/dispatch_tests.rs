@@ -84,7 +84,7 @@ async fn queued_runs_wait_to_be_published_until_confirmed(store: Store) {
     let listed: Vec<i64> = publish::unpublished(&store, 10).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(listed, vec![a, b], "PENDING runs wait for their time first");
     assert_eq!(publish::mark_published(&store, &[a], 1_000).await.unwrap(), 1);
-    assert_eq!(publish::unpublished(&store, 10).await.unwrap(), vec![publish::ToPublish { id: b, lane: "bulk".into() }]);
+    assert_eq!(publish::unpublished(&store, 10).await.unwrap(), vec![publish::ToPublish { id: b, lane: "bulk".into(), priority: 0 }]);
     assert_eq!(publish::published_at(&store, a).await.unwrap(), Some(1_000));
     // Still waiting long after: listed for publishing again, per lane.
     assert_eq!(publish::published_before(&store, "default", 2_000, 10).await.unwrap().len(), 1);

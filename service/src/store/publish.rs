@@ -14,15 +14,23 @@ use crate::domain::{EpochMs, RunId};
 pub struct ToPublish {
     pub id: RunId,
     pub lane: String,
+    /// The run's priority, carried into the message's AMQP priority.
+    pub priority: i32,
 }
 
 fn to_publish(rows: Vec<super::Row>) -> Result<Vec<ToPublish>> {
-    rows.iter().map(|r| Ok(ToPublish { id: r.try_get("id")?, lane: r.try_get("lane")? })).collect()
+    rows.iter()
+        .map(|r| Ok(ToPublish { id: r.try_get("id")?, lane: r.try_get("lane")?, priority: r.try_get::<i64, _>("priority")? as i32 }))
+        .collect()
 }
 
-/// QUEUED runs never published, oldest first (index `runs_unpublished`).
+/// QUEUED runs never published, highest priority first, then oldest (index
+/// `runs_unpublished` finds them; a backlog larger than `limit` is rare).
 pub async fn unpublished(store: &Store, limit: i64) -> Result<Vec<ToPublish>> {
-    let sql = format!("SELECT id, lane FROM runs WHERE status = 'QUEUED' AND published_at IS NULL ORDER BY id LIMIT {}", limit.max(1));
+    let sql = format!(
+        "SELECT id, lane, priority FROM runs WHERE status = 'QUEUED' AND published_at IS NULL ORDER BY priority DESC, id LIMIT {}",
+        limit.max(1)
+    );
     to_publish(sqlx::query(&sql).fetch_all(store.reader()).await?)
 }
 
@@ -32,7 +40,7 @@ pub async fn unpublished(store: &Store, limit: i64) -> Result<Vec<ToPublish>> {
 /// that no longer waits acknowledges the message and does nothing else.
 pub async fn published_before(store: &Store, lane: &str, before: EpochMs, limit: i64) -> Result<Vec<ToPublish>> {
     let sql = format!(
-        "SELECT id, lane FROM runs WHERE status = 'QUEUED' AND published_at < ? AND lane = ? ORDER BY id LIMIT {}",
+        "SELECT id, lane, priority FROM runs WHERE status = 'QUEUED' AND published_at < ? AND lane = ? ORDER BY priority DESC, id LIMIT {}",
         limit.max(1)
     );
     to_publish(sqlx::query(&store.sql(&sql)).bind(before).bind(lane).fetch_all(store.reader()).await?)

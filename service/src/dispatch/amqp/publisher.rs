@@ -148,7 +148,7 @@ impl Publisher {
             let queue = self.broker.lane_queue(&run.lane);
             // Mandatory: a message no queue takes comes back instead of vanishing.
             let options = BasicPublishOptions { mandatory: true, ..Default::default() };
-            let confirm = out.channel.basic_publish("".into(), queue.as_str().into(), options, &message::body(run.id), message::properties(run.id)).await?;
+            let confirm = out.channel.basic_publish("".into(), queue.as_str().into(), options, &message::body(run.id), message::properties(run.id, run.priority)).await?;
             pending.push((run.id, confirm));
         }
         let mut confirmed = Vec::with_capacity(pending.len());

@@ -269,3 +269,31 @@ async fn claimed_once(store: &Store) -> bool {
     let rows = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE claim <> 1").fetch_one(store.reader()).await.unwrap();
     rows.try_get::<i64, _>("n").unwrap() == 0
 }
+
+/// The embedded queue hands out a lane's highest-priority run first; over
+/// AMQP the lane queue must too, even for a run published after a backlog.
+#[tokio::test]
+async fn a_later_run_of_higher_priority_overtakes_the_backlog() {
+    let _shared = BROKER.read().await;
+    let Some(Setup { url, store, prefix, config, _db }) = setup().await else { return };
+    true_job(&store, "t", "default").await;
+    let backlog = queue_runs(&store, "t", "default", 5).await;
+    let stop = CancellationToken::new();
+    let broker = start_broker(&config, "publisher", &stop);
+    start_publisher(&broker, &store, "publisher:1:1:x", &stop);
+    wait_until(Duration::from_secs(20), "the backlog published", || async { publish::unpublished(&store, 100).await.unwrap().is_empty() }).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut urgent = NewRun::manual("t", "default", RunStatus::Queued, now);
+    urgent.priority = 3;
+    let urgent = runs::insert(&store, &urgent, now).await.unwrap().unwrap();
+    wait_until(Duration::from_secs(20), "the urgent run published", || async { publish::published_at(&store, urgent).await.unwrap().is_some() }).await;
+
+    let mut feed = AmqpFeed::new(broker.clone(), ctx(&store, &config, "w1"), "default", 1);
+    let started = drain_feed(&mut feed, &store, Duration::from_secs(2)).await;
+    assert_eq!(started.first(), Some(&urgent), "started in the order {started:?} (backlog {backlog:?})");
+    assert_eq!(&started[1..], &backlog[..], "the backlog keeps its order behind it");
+    drop(feed);
+    stop.cancel();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    testing::clean_up(&url, &prefix, LANES).await;
+}

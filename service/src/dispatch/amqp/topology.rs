@@ -28,10 +28,14 @@ pub async fn declare_dead_letter(channel: &Channel, prefix: &str) -> lapin::Resu
     channel.queue_bind(name.as_str().into(), name.as_str().into(), "".into(), QueueBindOptions::default(), FieldTable::default()).await
 }
 
-/// Declares `lane`'s queue (durable, dead-lettering to [`dead_letter`]).
+/// Declares `lane`'s queue (durable, dead-lettering to [`dead_letter`], with
+/// message priorities up to [`super::message::MAX_PRIORITY`]). A queue left by
+/// a build without priorities has other arguments and is refused by the broker
+/// (PRECONDITION_FAILED): delete it while nothing is queued (docs/setup/upgrading-and-backups.md).
 pub async fn declare_lane(channel: &Channel, prefix: &str, lane: &str) -> lapin::Result<lapin::Queue> {
     let mut args = FieldTable::default();
     args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(dead_letter(prefix).into()));
+    args.insert("x-max-priority".into(), AMQPValue::ShortShortUInt(super::message::MAX_PRIORITY));
     channel.queue_declare(lane_queue(prefix, lane).as_str().into(), QueueDeclareOptions::durable(), args).await
 }
 
