@@ -277,6 +277,19 @@ watch_queue = "async.operations.all"
     }
 
     #[test]
+    fn a_consumer_lane_mapping_to_an_unknown_lane_stops_the_start() {
+        let e = load("[magento.consumer_lanes]\nrules = [ { consumers = \"x.*\", lane = \"sales\" } ]\n")
+            .unwrap_err();
+        assert_eq!(e.key, "magento.consumer_lanes");
+        assert!(e.message.contains("lane `sales`, which is not configured"), "{e}");
+        let e = load("[magento.consumer_lanes]\nrules = [ { consumer = \"x.*\", lane = \"bulk\" } ]\n")
+            .unwrap_err();
+        assert_eq!(e.key, "magento.consumer_lanes", "{e}");
+        let ok = load("[magento.consumer_lanes]\ndefault = \"bulk\"\n").unwrap();
+        assert_eq!(ok.magento.consumer_lanes.place("anything").lane.as_str(), "bulk");
+    }
+
+    #[test]
     fn queue_urls_are_checked_and_kept_secret() {
         let e = load("[queues]\nmagento_database_url = \"postgres://x\"\n").unwrap_err();
         assert_eq!(e.key, "queues.magento_database_url");
