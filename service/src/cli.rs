@@ -58,18 +58,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
-    /// Stop starting new runs (all nodes) and optionally wait for running ones: for deployments.
+    /// Stop starting new runs and stop consumer processes (all nodes), optionally waiting for both: for deployments.
     Drain {
         #[command(flatten)]
         config: ConfigArg,
-        /// Wait until no run is RUNNING.
+        /// Wait until no run is RUNNING and no consumer process is left.
         #[arg(long)]
         wait: bool,
         /// Give up waiting after this long (exit status 2).
         #[arg(long, default_value = "10m")]
         timeout: String,
     },
-    /// Undo `drain`: start runs again.
+    /// Undo `drain`: start runs and consumers again.
     Resume {
         #[command(flatten)]
         config: ConfigArg,
@@ -161,7 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Resume { config } => {
             let store = open_store(&config).await?;
             store::settings::set(&store, store::settings::DRAINING, "0").await?;
-            println!("resumed: runs start again");
+            println!("resumed: runs and consumers start again");
             Ok(0)
         }
     }
@@ -297,19 +297,23 @@ async fn drain(config: ConfigArg, wait: bool, timeout: &str) -> anyhow::Result<i
     let timeout = parse_duration(timeout).context("--timeout")?;
     let store = open_store(&config).await?;
     store::settings::set(&store, store::settings::DRAINING, "1").await?;
-    println!("draining: no new runs will start (undo with `cronkeeper resume`)");
+    println!("draining: no new runs will start and consumer processes are stopped (undo with `cronkeeper resume`)");
     if !wait {
         return Ok(0);
     }
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let running = store::runs::running(&store).await?.len();
-        if running == 0 {
-            println!("drained: no run is running");
+        // Every supervisor ends its consumer processes (TERM, kill_grace,
+        // KILL) and then releases their slots; an expired lease is a
+        // supervisor that is gone, and its processes with it.
+        let consumers = store::consumers::held_slots(&store, chrono::Utc::now().timestamp_millis()).await?;
+        if running == 0 && consumers == 0 {
+            println!("drained: no run is running and no consumer process is left");
             return Ok(0);
         }
         if tokio::time::Instant::now() >= deadline {
-            eprintln!("timed out: {running} run(s) still running");
+            eprintln!("timed out: {running} run(s) still running, {consumers} consumer process(es) not yet stopped");
             return Ok(2);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -97,29 +97,33 @@ fn rand_suffix() -> String {
     )
 }
 
-/// A fresh MariaDB database with Magento's three queue tables, dropped on drop.
+/// A fresh MariaDB database with Magento's three queue tables (named with
+/// `prefix`, as env.php's `table_prefix` makes Magento do), dropped on drop.
 struct MagentoDb {
     name: String,
+    prefix: String,
 }
 
 /// Magento's `queue`, `queue_message` and `queue_message_status` as their
-/// db_schema.xml (Magento_MysqlMq) declares them.
-const MAGENTO_QUEUE_SCHEMA: &str = "
-CREATE TABLE queue (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NULL, UNIQUE KEY QUEUE_NAME (name)) ENGINE=InnoDB;
-CREATE TABLE queue_message (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, topic_name VARCHAR(255) NULL, body LONGTEXT NULL) ENGINE=InnoDB;
-CREATE TABLE queue_message_status (
+/// db_schema.xml (Magento_MysqlMq) declares them, with a table prefix.
+fn magento_queue_schema(p: &str) -> String {
+    format!("
+CREATE TABLE {p}queue (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NULL, UNIQUE KEY {p}QUEUE_NAME (name)) ENGINE=InnoDB;
+CREATE TABLE {p}queue_message (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, topic_name VARCHAR(255) NULL, body LONGTEXT NULL) ENGINE=InnoDB;
+CREATE TABLE {p}queue_message_status (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   queue_id INT UNSIGNED NOT NULL,
   message_id BIGINT UNSIGNED NOT NULL,
   updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   status SMALLINT UNSIGNED NOT NULL,
   number_of_trials SMALLINT UNSIGNED NOT NULL DEFAULT 0,
-  UNIQUE KEY QUEUE_MESSAGE_STATUS_QUEUE_ID_MESSAGE_ID (queue_id, message_id),
-  KEY QUEUE_MESSAGE_STATUS_STATUS_UPDATED_AT (status, updated_at),
-  CONSTRAINT QUEUE_MESSAGE_STATUS_MESSAGE_ID_QUEUE_MESSAGE_ID FOREIGN KEY (message_id) REFERENCES queue_message (id) ON DELETE CASCADE,
-  CONSTRAINT QUEUE_MESSAGE_STATUS_QUEUE_ID_QUEUE_ID FOREIGN KEY (queue_id) REFERENCES queue (id) ON DELETE CASCADE
+  UNIQUE KEY {p}QUEUE_MESSAGE_STATUS_QUEUE_ID_MESSAGE_ID (queue_id, message_id),
+  KEY {p}QUEUE_MESSAGE_STATUS_STATUS_UPDATED_AT (status, updated_at),
+  CONSTRAINT {p}QUEUE_MESSAGE_STATUS_MESSAGE_ID_QUEUE_MESSAGE_ID FOREIGN KEY (message_id) REFERENCES {p}queue_message (id) ON DELETE CASCADE,
+  CONSTRAINT {p}QUEUE_MESSAGE_STATUS_QUEUE_ID_QUEUE_ID FOREIGN KEY (queue_id) REFERENCES {p}queue (id) ON DELETE CASCADE
 ) ENGINE=InnoDB;
-";
+")
+}
 
 fn mysql(db: Option<&str>, sql: &str) -> String {
     let mut cmd = Command::new("mysql");
@@ -150,25 +154,36 @@ impl MagentoDb {
     fn new() -> Self {
         let name = format!("ck_magento_{}", rand_suffix());
         mysql(None, &format!("CREATE DATABASE {name}"));
-        mysql(Some(&name), MAGENTO_QUEUE_SCHEMA);
-        Self { name }
+        mysql(Some(&name), &magento_queue_schema(""));
+        Self {
+            name,
+            prefix: String::new(),
+        }
+    }
+    /// The same tables again in this database, under `prefix`; later
+    /// `publish` and `count` calls use them.
+    fn add_prefixed_tables(&mut self, prefix: &str) {
+        mysql(Some(&self.name), &magento_queue_schema(prefix));
+        self.prefix = prefix.to_string();
     }
     fn url(&self) -> String {
         format!("mysql://root@127.0.0.1:3306/{}", self.name)
     }
     /// Publishes `n` messages to `queue` with `status` (2 new, 3 in progress, 5 retry, 6 error), as Magento's MysqlMq does.
     fn publish(&self, queue: &str, n: usize, status: i64) {
-        let mut sql = format!("INSERT IGNORE INTO queue (name) VALUES ('{queue}');");
+        let p = &self.prefix;
+        let mut sql = format!("INSERT IGNORE INTO {p}queue (name) VALUES ('{queue}');");
         for i in 0..n {
             sql.push_str(&format!(
-                "INSERT INTO queue_message (topic_name, body) VALUES ('{queue}', '{{\"n\":{i}}}');\
-                 INSERT INTO queue_message_status (queue_id, message_id, status) SELECT id, LAST_INSERT_ID(), {status} FROM queue WHERE name = '{queue}';"
+                "INSERT INTO {p}queue_message (topic_name, body) VALUES ('{queue}', '{{\"n\":{i}}}');\
+                 INSERT INTO {p}queue_message_status (queue_id, message_id, status) SELECT id, LAST_INSERT_ID(), {status} FROM {p}queue WHERE name = '{queue}';"
             ));
         }
         mysql(Some(&self.name), &sql);
     }
     fn count(&self, queue: &str, status: i64) -> i64 {
-        mysql(Some(&self.name), &format!("SELECT COUNT(*) FROM queue_message_status s JOIN queue q ON q.id = s.queue_id WHERE q.name = '{queue}' AND s.status = {status}"))
+        let p = &self.prefix;
+        mysql(Some(&self.name), &format!("SELECT COUNT(*) FROM {p}queue_message_status s JOIN {p}queue q ON q.id = s.queue_id WHERE q.name = '{queue}' AND s.status = {status}"))
             .parse()
             .unwrap()
     }
@@ -258,7 +273,7 @@ fn toml_list(argv: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-fn started_pids(log: &Path) -> Vec<i32> {
+pub(crate) fn started_pids(log: &Path) -> Vec<i32> {
     std::fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
@@ -267,8 +282,22 @@ fn started_pids(log: &Path) -> Vec<i32> {
         .collect()
 }
 
-fn live(pids: &[i32]) -> Vec<i32> {
-    pids.iter().copied().filter(|p| alive(*p)).collect()
+/// The pids still alive *as consumer processes*: pids are reused fast on a
+/// busy machine (pid_max is often 32768), and a compiler that got the pid of
+/// a recycled consumer must not count as one. Only processes cronkeeper
+/// started as consumers have `CRONKEEPER_CONSUMER_SLOT` in their environment.
+pub(crate) fn live(pids: &[i32]) -> Vec<i32> {
+    pids.iter()
+        .copied()
+        .filter(|p| alive(*p) && is_consumer_process(*p))
+        .collect()
+}
+
+fn is_consumer_process(pid: i32) -> bool {
+    const MARK: &[u8] = b"CRONKEEPER_CONSUMER_SLOT=";
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .map(|env| env.split(|b| *b == 0).any(|var| var.starts_with(MARK)))
+        .unwrap_or(false)
 }
 
 fn token() -> String {
@@ -315,6 +344,19 @@ async fn consumer(app: &App, name: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Polls the consumer until its state is `state`, or panics with it and the log.
+async fn reaches_state(app: &App, name: &str, state: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let c = consumer(app, name).await;
+        if c["state"] == state {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not {state} within {within:?}: {c}\n{}", app.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Polls `check` every 100 ms until it holds, or panics with `what` and the log.
 async fn eventually<F: FnMut() -> bool>(app: &App, within: Duration, what: &str, mut check: F) {
     let deadline = Instant::now() + within;
@@ -327,7 +369,7 @@ async fn eventually<F: FnMut() -> bool>(app: &App, within: Duration, what: &str,
 }
 
 /// Samples the live stand-ins every 20 ms while `f` runs: the most ever alive at once.
-fn watch_concurrency(
+pub(crate) fn watch_concurrency(
     log: PathBuf,
 ) -> (
     std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -389,25 +431,41 @@ async fn desired_instances_are_kept_and_each_process_is_recycled_at_its_max_mess
     .await;
     // 12 messages at a budget of 3: every process that exited took exactly 3
     // and was replaced at once; the two alive have taken fewer. The broker
-    // decides who gets which message, so 4 exits (3+3+3+3, two fresh waiters)
-    // and 3 exits (the two alive holding 3 between them) are both right:
-    // 5 or 6 starts. Wait until two are alive after at least 5 starts.
+    // decides who gets which message (a process slow to attach may get none),
+    // so 4 exits (3+3+3+3, two fresh waiters) and 3 exits (the two alive
+    // holding 3 between them) are both right: 5 or 6 starts. A process that
+    // took its third message is still alive while it exits: wait until that
+    // has settled, every live process under its budget.
+    let taken = |pid: i32| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| *l == format!("done {pid}"))
+            .count()
+    };
     eventually(
         &app,
-        Duration::from_secs(15),
-        "two processes alive after the recycling",
-        || started_pids(&log).len() >= 5 && live(&started_pids(&log)).len() == 2,
+        Duration::from_secs(20),
+        "two processes alive under their budget after the recycling",
+        || {
+            let alive_now = live(&started_pids(&log));
+            alive_now.len() == 2 && alive_now.iter().all(|p| taken(*p) < 3)
+        },
     )
     .await;
     stop_watch.cancel();
     let all: BTreeSet<i32> = started_pids(&log).into_iter().collect();
+    let alive_now = live(&started_pids(&log));
+    for pid in all.iter().filter(|p| !alive_now.contains(p)) {
+        assert_eq!(taken(*pid), 3, "process {pid} exited at its budget of 3, not before or after");
+    }
     assert!(
         all.len() == 5 || all.len() == 6,
         "12 messages at 3 per process: 3 or 4 recycled processes and 2 alive: {all:?}"
     );
     assert!(
-        first.iter().all(|p| !alive(*p)),
-        "the first processes exited at their budget"
+        first.iter().any(|p| !alive_now.contains(p)),
+        "at least one of the first processes was recycled: {first:?}"
     );
     assert_eq!(
         max_alive.load(std::sync::atomic::Ordering::SeqCst),
@@ -514,15 +572,7 @@ backoff = { initial = "100ms", max = "200ms" }
         "{audit}"
     );
     // It fails again and is parked again: the loop is real, not a stale flag.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let c = consumer(&app, "broken.consumer").await;
-        if c["state"] == "PARKED" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not parked again: {c}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    reaches_state(&app, "broken.consumer", "PARKED", Duration::from_secs(15)).await;
 }
 
 #[tokio::test]
@@ -602,27 +652,22 @@ async fn no_duplicate_processes_after_cronkeeper_is_killed_and_restarted() {
         "#!/usr/bin/env bash\necho \"start $$\" >> \"$1\"\nexec sleep 600\n",
     )
     .unwrap();
-    let mut app = spawn_app(&format!(
-        "[[consumers]]\nname = \"async.operations.all\"\ninstances = 2\ncommand = [\"bash\", \"{}\", \"{}\"]\n",
-        script.display(),
-        log.display()
-    ))
-    .await;
-    eventually(&app, Duration::from_secs(15), "two processes", || {
-        live(&started_pids(&log)).len() == 2
-    })
-    .await;
+    let mut app = two_processes_of(&script, &log).await;
     let before = live(&started_pids(&log));
 
     app.kill_9();
-    // Orphaned, as after a crash: they keep running in their own groups.
-    assert_eq!(live(&before).len(), 2, "orphans survive a kill -9");
+    // Tethered: the kernel kills them with their supervisor, no orphan keeps
+    // consuming (distributed.rs shows the same across nodes).
+    eventually(&app, Duration::from_secs(3), "the processes die with cronkeeper", || {
+        live(&before).is_empty()
+    })
+    .await;
     app.restart().await;
     eventually(
         &app,
         Duration::from_secs(20),
-        "the leftovers ended and two fresh processes started",
-        || live(&before).is_empty() && live(&started_pids(&log)).len() == 2,
+        "two fresh processes started",
+        || live(&started_pids(&log)).len() == 2,
     )
     .await;
     // And it stays at two.
@@ -658,6 +703,133 @@ async fn no_duplicate_processes_after_cronkeeper_is_killed_and_restarted() {
         live(&last).is_empty(),
         "processes left after a clean stop: {last:?}"
     );
+}
+
+/// The service supervising `async.operations.all` with two instances of
+/// `bash <script> <log>`, once both run.
+async fn two_processes_of(script: &Path, log: &Path) -> App {
+    let app = spawn_app(&format!(
+        "[[consumers]]\nname = \"async.operations.all\"\ninstances = 2\ncommand = [\"bash\", \"{}\", \"{}\"]\n",
+        script.display(),
+        log.display()
+    ))
+    .await;
+    eventually(&app, Duration::from_secs(15), "two processes", || {
+        live(&started_pids(log)).len() == 2
+    })
+    .await;
+    app
+}
+
+fn cli(app: &App, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--config")
+        .arg(&app.config)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_deployment_drain_stops_consumers_gracefully_and_resume_starts_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("consumer.log");
+    let script = dir.path().join("graceful.sh");
+    // Finishes its "message" on SIGTERM, as a consumer should, and says so.
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env bash\nlog=$1\necho \"start $$\" >> \"$log\"\n\
+         trap 'echo \"term $$\" >> \"$log\"; exit 0' TERM\n\
+         while :; do sleep 0.1; done\n",
+    )
+    .unwrap();
+    let app = two_processes_of(&script, &log).await;
+    let before = live(&started_pids(&log));
+
+    let out = cli(&app, &["drain", "--wait", "--timeout", "30s"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        app.log()
+    );
+    assert!(stdout.contains("no consumer process is left"), "{stdout}");
+    // `--wait` returned only once they were gone, and they went by SIGTERM.
+    assert!(live(&before).is_empty(), "still alive after drain --wait: {before:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    for pid in &before {
+        assert!(text.contains(&format!("term {pid}")), "{pid} was not sent SIGTERM:\n{text}");
+    }
+    let c = consumer(&app, "async.operations.all").await;
+    assert_eq!(c["state"], "DRAINED", "{c}");
+    assert!(c["processes"].as_array().unwrap().is_empty(), "{c}");
+    let slots = cronkeeper::store::consumers::slots_of(&app.store, "async.operations.all")
+        .await
+        .unwrap();
+    assert!(
+        slots.iter().all(|s| s.last_exit_reason.as_deref().is_some_and(|r| r.contains("drain"))),
+        "{slots:?}"
+    );
+    // Drained stays drained: nothing is started again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(started_pids(&log).len(), 2, "a process started while drained\n{}", app.log());
+
+    let out = cli(&app, &["resume"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eventually(&app, Duration::from_secs(15), "two fresh processes after resume", || {
+        live(&started_pids(&log)).len() == 2 && started_pids(&log).len() == 4
+    })
+    .await;
+    reaches_state(&app, "async.operations.all", "RUNNING", Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn the_output_tail_is_the_running_processs_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("consumer.log");
+    let script = dir.path().join("chatty.sh");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env bash\necho \"start $$\" >> \"$1\"\necho \"hello from $$\"\nexec sleep 600\n",
+    )
+    .unwrap();
+    let app = spawn_app(&format!(
+        "[[consumers]]\nname = \"exportProcessor\"\ncommand = [\"bash\", \"{}\", \"{}\"]\n",
+        script.display(),
+        log.display()
+    ))
+    .await;
+    // Shown while it runs, not only once it exits.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let first = loop {
+        let c = consumer(&app, "exportProcessor").await;
+        let p = &c["processes"][0];
+        if let (Some(pid), Some(tail)) = (p["pid"].as_i64(), p["outputTail"].as_str()) {
+            if tail.contains(&format!("hello from {pid}")) {
+                break pid;
+            }
+        }
+        assert!(Instant::now() < deadline, "the running process's output never showed: {c}\n{}", app.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    graphql(&app, r#"mutation { restartConsumer(name: "exportProcessor") { name } }"#).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let c = consumer(&app, "exportProcessor").await;
+        let p = &c["processes"][0];
+        let tail = p["outputTail"].as_str().unwrap_or("");
+        if let Some(pid) = p["pid"].as_i64().filter(|pid| *pid != first) {
+            // The replacement never shows its predecessor's output as its own.
+            assert!(!tail.contains(&format!("hello from {first}")), "{c}");
+            if tail.contains(&format!("hello from {pid}")) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the new process's output never showed: {c}\n{}", app.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -736,6 +908,60 @@ async fn queue_depths_equal_what_was_published() {
 }
 
 #[tokio::test]
+async fn queue_depths_are_read_from_the_tables_of_magentos_table_prefix() {
+    let test = "consumers: table prefix";
+    if !mariadb_ready(test) {
+        return;
+    }
+    // Both the plain tables and prefixed ones, with different contents: the
+    // figures must come from the prefixed ones only.
+    let mut db = MagentoDb::new();
+    db.publish("export", 9, 2);
+    db.add_prefixed_tables("mg_");
+    db.publish("export", 3, 2);
+    db.publish("export", 2, 6);
+    let app = spawn_app(&format!(
+        "[queues]\nmagento_database_url = \"{url}\"\nmagento_table_prefix = \"mg_\"\n\
+         [[consumers]]\nname = \"exportProcessor\"\nwatch_queue = \"export\"\nconnection = \"db\"\ninstances = 0\n",
+        url = db.url()
+    ))
+    .await;
+    let data = graphql(&app, "{ queues { name transport ready errored } }").await;
+    let export = data["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "export")
+        .cloned()
+        .unwrap_or_else(|| panic!("export missing: {data}"));
+    assert_eq!(
+        (export["ready"].as_i64(), export["errored"].as_i64()),
+        (Some(3), Some(2)),
+        "read from mg_queue_message_status: {export}"
+    );
+
+    // A prefix that could not be a table name stops the start, naming the key.
+    let out = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&app.config)
+        .env("CRONKEEPER_QUEUES_MAGENTO_TABLE_PREFIX", "mg_; DROP TABLE queue; --")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("queues.magento_table_prefix: `mg_; DROP TABLE queue; --` contains `;`")
+            && stderr.contains("letters, digits and `_`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        mysql(Some(&db.name), "SELECT COUNT(*) FROM queue_message_status"),
+        "9",
+        "the plain tables are still there"
+    );
+}
+
+#[tokio::test]
 async fn magento_consumers_are_imported_synced_and_keep_operator_overrides() {
     let reference =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/magento-reference/queue");
@@ -801,7 +1027,7 @@ async fn magento_consumers_are_imported_synced_and_keep_operator_overrides() {
     );
     let synced = graphql(
         &app,
-        r#"mutation { syncMagentoConsumers(consumers: [{ name: "async.operations.all", queue: "async.operations.all", maxMessages: 500 }, { name: "new.one", connection: "db" }]) { created updated unchanged removed } }"#,
+        r#"mutation { syncMagentoConsumers(consumers: [{ name: "async.operations.all", queue: "async.operations.all", maxMessages: 500 }, { name: "new.one", connection: "db" }, { name: "cronkeeper.sales.email.send", queue: "cronkeeper.sales.email.send" }]) { created updated unchanged removed } }"#,
     )
     .await;
     let r = &synced["syncMagentoConsumers"];
@@ -811,9 +1037,13 @@ async fn magento_consumers_are_imported_synced_and_keep_operator_overrides() {
             r["updated"].as_i64(),
             r["removed"].as_i64()
         ),
-        (Some(1), Some(1), Some(imported - 1)),
+        (Some(2), Some(1), Some(imported - 1)),
         "{r}"
     );
+    // The module's stage 2 e-mail consumer lands in critical by the default consumer lane mapping.
+    let email = consumer(&app, "cronkeeper.sales.email.send").await;
+    assert_eq!(email["lane"], "critical", "{email}");
+    assert_eq!(consumer(&app, "new.one").await["lane"], "default");
     let c = consumer(&app, "async.operations.all").await;
     assert_eq!(
         (c["desiredInstances"].as_i64(), c["maxMessages"].as_i64()),
@@ -823,7 +1053,7 @@ async fn magento_consumers_are_imported_synced_and_keep_operator_overrides() {
     let all = graphql(&app, "{ consumers { name } }").await;
     assert_eq!(
         all["consumers"].as_array().unwrap().len(),
-        2,
+        3,
         "removeMissing deleted the rest: {all}"
     );
 

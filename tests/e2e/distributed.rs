@@ -477,6 +477,45 @@ async fn a_killed_workers_runs_are_interrupted_and_retried_and_a_kill_request_re
     cleanup_queues(&c).await;
 }
 
+#[tokio::test]
+async fn a_killed_supervisors_consumers_die_with_it_before_another_node_takes_their_slots() {
+    use crate::consumers::{live, started_pids, watch_concurrency};
+    let _one = ONE_CLUSTER.lock().await;
+    let scripts = tempfile::tempdir().unwrap();
+    let log = scripts.path().join("consumer.log");
+    let script = scripts.path().join("forever.sh");
+    std::fs::write(&script, "#!/usr/bin/env bash\necho \"start $$\" >> \"$1\"\nexec sleep 600\n").unwrap();
+    let consumers = format!("[[consumers]]\nname = \"async.operations.all\"\ninstances = 2\ncommand = [\"bash\", \"{}\", \"{}\"]\n", script.display(), log.display());
+    let Some(c) = Cluster::new(&consumers).await else { return };
+    // The scheduler saves the file's consumers; it runs none itself (--no-workers).
+    let _sched = c.serve("sched-a").await;
+    let mut a = c.worker("work-a");
+    c.wait(Duration::from_secs(30), "work-a runs both processes", || async { live(&started_pids(&log)).len() == 2 }).await;
+    let b = c.worker("work-b");
+    let (max_alive, stop_watch) = watch_concurrency(log.clone());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(started_pids(&log).len(), 2, "work-b took a held slot\n{}", c.logs());
+    let first = live(&started_pids(&log));
+
+    // kill -9 of work-a on a machine that stays up.
+    a.kill_9();
+    let killed = Instant::now();
+    c.wait(Duration::from_secs(3), "work-a's consumer processes died with it", || async { live(&first).is_empty() }).await;
+    let gone_after = killed.elapsed();
+    // heartbeat_expiry is 5 s: work-b takes the slots after that, and only then.
+    c.wait(Duration::from_secs(30), "work-b runs two fresh processes", || async {
+        let now = live(&started_pids(&log));
+        now.len() == 2 && now.iter().all(|p| !first.contains(p))
+    })
+    .await;
+    stop_watch.cancel();
+    assert!(gone_after < Duration::from_secs(5), "the processes outlived the lease: {gone_after:?}");
+    assert_eq!(max_alive.load(std::sync::atomic::Ordering::SeqCst), 2, "more than two consumer processes alive at once\n{}", c.logs());
+    let slots = cronkeeper::store::consumers::slots_of(&c.store, "async.operations.all").await.unwrap();
+    assert!(slots.iter().all(|s| s.holder.as_deref().is_some_and(|h| h.starts_with("work-b:"))), "{slots:?}");
+    drop(b);
+}
+
 /// `rabbitmqctl <action>` (or the command in `CRONKEEPER_TEST_RABBITMQCTL`).
 fn rabbitmqctl(action: &str) {
     let command = std::env::var("CRONKEEPER_TEST_RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".into());

@@ -21,6 +21,7 @@ pub struct ConsumerFile {
     pub only_when_messages: Option<bool>,
     pub watch_queue: Option<String>,
     pub connection: Option<String>,
+    pub area_code: Option<String>,
     pub idle_timeout: Option<String>,
     #[serde(default)]
     pub nodes: Vec<String>,
@@ -40,6 +41,8 @@ pub struct ConsumerBackoffFile {
 pub struct QueuesFile {
     /// Magento's own database, read-only, for the MySQL queue's depths.
     pub magento_database_url: Option<String>,
+    /// Magento's table prefix (env.php `db` → `table_prefix`), for the queue tables.
+    pub magento_table_prefix: Option<String>,
     /// RabbitMQ, for passive declares of AMQP queues.
     pub amqp_url: Option<String>,
     pub depth_sample_every: Option<String>,
@@ -49,6 +52,7 @@ pub struct QueuesFile {
 impl std::fmt::Debug for QueuesFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueuesFile")
+            .field("magento_table_prefix", &self.magento_table_prefix)
             .field("depth_sample_every", &self.depth_sample_every)
             .finish_non_exhaustive()
     }
@@ -57,6 +61,10 @@ impl std::fmt::Debug for QueuesFile {
 #[derive(Debug, Clone)]
 pub struct QueuesConfig {
     pub magento_database_url: Option<Secret>,
+    /// Prepended to `queue` and `queue_message_status`, as Magento does with
+    /// env.php's `table_prefix`; empty for none. Only `[A-Za-z0-9_]`, so it
+    /// can be written into SQL as an identifier.
+    pub magento_table_prefix: String,
     pub amqp_url: Option<Secret>,
     /// How often the depth history is sampled (by one process at a time).
     pub depth_sample_every: Duration,
@@ -76,6 +84,7 @@ pub fn queues_from(f: &QueuesFile, dispatch_amqp_url: Option<&str>) -> Result<Qu
             ));
         }
     }
+    let magento_table_prefix = table_prefix(f.magento_table_prefix.as_deref().unwrap_or(""))?;
     let amqp_url = f.amqp_url.clone().filter(|u| !u.is_empty()).or_else(|| dispatch_amqp_url.filter(|u| !u.is_empty()).map(str::to_owned));
     if let Some(url) = &amqp_url {
         if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
@@ -94,10 +103,31 @@ pub fn queues_from(f: &QueuesFile, dispatch_amqp_url: Option<&str>) -> Result<Qu
     }
     Ok(QueuesConfig {
         magento_database_url: magento_database_url.map(Secret::new),
+        magento_table_prefix,
         amqp_url: amqp_url.map(Secret::new),
         depth_sample_every,
         depth_history_keep: duration(&f.depth_history_keep, "queues.depth_history_keep", "7days")?,
     })
+}
+
+/// Magento's table prefix, checked: it is written into the depth query as
+/// part of table names, so only what Magento's installer accepts passes
+/// (letters, digits, underscores).
+pub fn table_prefix(prefix: &str) -> Result<String, ConfigError> {
+    const KEY: &str = "queues.magento_table_prefix";
+    if prefix.len() > 64 {
+        return Err(ConfigError::new(KEY, "must be at most 64 characters"));
+    }
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(ConfigError::new(
+            KEY,
+            format!("`{prefix}` contains `{c}`; a Magento table prefix has only letters, digits and `_` (env.php 'db' => ['table_prefix' => ...])"),
+        ));
+    }
+    Ok(prefix.to_string())
 }
 
 /// `[[consumers]]` into definitions, each checked like API input; errors name
@@ -150,6 +180,7 @@ fn consumer_from(cf: &ConsumerFile) -> Result<ConsumerDefinition, FieldError> {
         def.watch_queue = Some(q.clone());
     }
     def.connection = cf.connection.clone();
+    def.area_code = cf.area_code.clone();
     if cf.idle_timeout.is_some() {
         let d = duration(&cf.idle_timeout, "idle_timeout", "0s")
             .map_err(|e| ("idle_timeout", e.message))?;
@@ -231,6 +262,31 @@ watch_queue = "async.operations.all"
         assert_eq!(e.key, "consumers[1] (a)");
         let e = load("[[consumers]]\nname = \"a\"\ninstance = 2\n").unwrap_err();
         assert!(e.message.contains("instance"), "{e}");
+    }
+
+    #[test]
+    fn the_magento_table_prefix_is_checked_and_defaults_to_none() {
+        assert_eq!(load("").unwrap().queues.magento_table_prefix, "");
+        let config = load("[queues]\nmagento_table_prefix = \"mg_2\"\n").unwrap();
+        assert_eq!(config.queues.magento_table_prefix, "mg_2");
+        for bad in ["mg-", "mg_;DROP", "m g", "é"] {
+            let e = load(&format!("[queues]\nmagento_table_prefix = \"{bad}\"\n")).unwrap_err();
+            assert_eq!(e.key, "queues.magento_table_prefix", "{bad}");
+            assert!(e.message.contains("letters, digits and `_`"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_consumer_lane_mapping_to_an_unknown_lane_stops_the_start() {
+        let e = load("[magento.consumer_lanes]\nrules = [ { consumers = \"x.*\", lane = \"sales\" } ]\n")
+            .unwrap_err();
+        assert_eq!(e.key, "magento.consumer_lanes");
+        assert!(e.message.contains("lane `sales`, which is not configured"), "{e}");
+        let e = load("[magento.consumer_lanes]\nrules = [ { consumer = \"x.*\", lane = \"bulk\" } ]\n")
+            .unwrap_err();
+        assert_eq!(e.key, "magento.consumer_lanes", "{e}");
+        let ok = load("[magento.consumer_lanes]\ndefault = \"bulk\"\n").unwrap();
+        assert_eq!(ok.magento.consumer_lanes.place("anything").lane.as_str(), "bulk");
     }
 
     #[test]

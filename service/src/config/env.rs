@@ -35,6 +35,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("CRONKEEPER_JWT_ISSUER", "auth.issuer"),
     ("CRONKEEPER_JWT_MAX_TOKEN_LIFETIME", "auth.max_token_lifetime"),
     ("CRONKEEPER_MAGENTO_DATABASE_URL", "queues.magento_database_url"),
+    ("CRONKEEPER_QUEUES_MAGENTO_TABLE_PREFIX", "queues.magento_table_prefix"),
     ("CRONKEEPER_QUEUES_DEPTH_SAMPLE_EVERY", "queues.depth_sample_every"),
     ("CRONKEEPER_QUEUES_DEPTH_HISTORY_KEEP", "queues.depth_history_keep"),
 ];
@@ -96,6 +97,7 @@ fn set_scalar(f: &mut FileConfig, key: &str, v: &str) -> Result<(), String> {
         "auth.max_token_lifetime" => f.auth.max_token_lifetime = s,
         "queues.magento_database_url" => f.queues.magento_database_url = s,
         "queues.amqp_url" => f.queues.amqp_url = s,
+        "queues.magento_table_prefix" => f.queues.magento_table_prefix = s,
         "queues.depth_sample_every" => f.queues.depth_sample_every = s,
         "queues.depth_history_keep" => f.queues.depth_history_keep = s,
         other => unreachable!("ENV_KEYS names a key set_scalar does not know: {other}"),

@@ -64,6 +64,8 @@ pub struct MagentoFile {
     pub php: Option<String>,
     /// Job-to-lane mapping for imported Magento jobs; see `magento::LaneMapping`.
     pub lanes: Option<toml::Value>,
+    /// Consumer-to-lane mapping for imported Magento consumers; see `consumers::lanes`.
+    pub consumer_lanes: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]

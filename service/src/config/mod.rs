@@ -49,6 +49,8 @@ pub struct MagentoConfig {
     pub php: String,
     /// The `[magento.lanes]` table, read by `magento::LaneMapping`.
     pub lanes: Option<toml::Value>,
+    /// `[magento.consumer_lanes]`, or the built-in mapping; every lane checked.
+    pub consumer_lanes: crate::consumers::lanes::ConsumerLaneMapping,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +189,7 @@ impl Config {
             root: f.magento.root.clone().map(PathBuf::from),
             php: f.magento.php.clone().unwrap_or_else(|| "php".into()),
             lanes: f.magento.lanes.clone(),
+            consumer_lanes: consumer_lanes_from(f.magento.consumer_lanes.clone(), &lanes)?,
         };
         let node = f.node.clone().unwrap_or_else(hostname);
         let amqp = amqp_from(f.amqp_url.as_deref(), f.amqp_prefix.as_deref())?;
@@ -313,6 +316,22 @@ fn check_database_url(url: &str) -> Result<(), ConfigError> {
     } else {
         Err(ConfigError::new("database_url", "must start with sqlite:, postgres://, postgresql://, mysql:// or mariadb://"))
     }
+}
+
+/// `[magento.consumer_lanes]` (or the built-in mapping), every lane it names configured.
+fn consumer_lanes_from(
+    table: Option<toml::Value>,
+    lanes: &[LaneConfig],
+) -> Result<crate::consumers::lanes::ConsumerLaneMapping, ConfigError> {
+    const KEY: &str = "magento.consumer_lanes";
+    let mapping = match table {
+        None => crate::consumers::lanes::ConsumerLaneMapping::magento_defaults(),
+        Some(t) => crate::consumers::lanes::ConsumerLaneMapping::from_toml(t).map_err(|m| ConfigError::new(KEY, m))?,
+    };
+    if let Some(missing) = mapping.lanes().find(|l| !lanes.iter().any(|c| &c.name == *l)) {
+        return Err(ConfigError::new(KEY, format!("maps consumers to lane `{missing}`, which is not configured (add [lanes.{missing}])")));
+    }
+    Ok(mapping)
 }
 
 /// The default lanes, then whatever the file adds or changes.

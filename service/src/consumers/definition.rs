@@ -79,6 +79,10 @@ pub struct ConsumerDefinition {
     pub watch_queue: Option<String>,
     /// Magento's connection for the queue: `db` (MySQL queue tables) or `amqp`.
     pub connection: Option<String>,
+    /// `--area-code` of the default command (Magento starts consumers in
+    /// `global`); set by `[magento.consumer_lanes]`.
+    #[serde(default)]
+    pub area_code: Option<String>,
     /// Magento's handler, for display (`Vendor\Module\Model\Consumer::process`).
     pub handler: Option<String>,
     /// Stop the processes once the watched queue has been empty this long;
@@ -107,6 +111,7 @@ impl ConsumerDefinition {
             command: None,
             only_when_messages: false,
             connection: None,
+            area_code: None,
             handler: None,
             idle_timeout: None,
             nodes: Vec::new(),
@@ -128,14 +133,18 @@ impl ConsumerDefinition {
         let root = config.magento.root.as_ref().ok_or_else(|| {
             format!("consumer `{}` has no command and magento.root is not set, so bin/magento cannot be found", self.name)
         })?;
-        Ok(vec![
+        let mut argv = vec![
             config.magento.php.clone(),
             root.join("bin/magento").display().to_string(),
             "queue:consumers:start".into(),
             self.name.clone(),
             "--single-thread".into(),
             format!("--max-messages={}", self.max_messages),
-        ])
+        ];
+        if let Some(area) = &self.area_code {
+            argv.push(format!("--area-code={area}"));
+        }
+        Ok(argv)
     }
 
     /// Checks the fields a definition from any source must satisfy; the error
@@ -181,6 +190,9 @@ impl ConsumerDefinition {
                     "must be a Magento connection name such as db or amqp".into(),
                 ));
             }
+        }
+        if let Some(area) = &self.area_code {
+            super::lanes::validate_area_code(area).map_err(|m| ("area_code", m))?;
         }
         if self.crash_loop_limit == 0 {
             return Err(("crash_loop_limit", "must be at least 1".into()));
@@ -316,6 +328,19 @@ mod tests {
                 "--single-thread",
                 "--max-messages=500"
             ]
+        );
+    }
+
+    #[test]
+    fn an_area_code_is_passed_to_magentos_command() {
+        let mut def = ConsumerDefinition::new("cronkeeper.sales.email.send");
+        def.area_code = Some("crontab".into());
+        let argv = def.argv(&config_with_root()).unwrap();
+        assert_eq!(argv.last().map(String::as_str), Some("--area-code=crontab"));
+        def.area_code = Some("crontab --evil".into());
+        assert_eq!(
+            def.validate(&config_with_root()).unwrap_err().0,
+            "area_code"
         );
     }
 

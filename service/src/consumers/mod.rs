@@ -8,6 +8,7 @@
 //! - [`definition`]: what a consumer is (command, instances, lane, budget,
 //!   only-when-messages, nodes, restart policy) and the operator's switches.
 //! - [`import`]: reading Magento's `queue_consumer.xml` files.
+//! - [`lanes`]: which lane (and Magento area) an imported consumer gets.
 //! - [`sync`]: merging Magento's list into the store (import and
 //!   `syncMagentoConsumers`), keeping operator overrides; config consumers.
 //! - [`supervisor`]: the once-a-second loop that takes fenced slots and
@@ -25,6 +26,7 @@ pub mod depth;
 pub mod history;
 pub mod idle;
 pub mod import;
+pub mod lanes;
 pub mod overview;
 pub mod restart;
 pub mod slot;

@@ -24,6 +24,9 @@ pub enum ConsumerState {
     Parked,
     /// Zero instances wanted.
     Disabled,
+    /// `cronkeeper drain` is in effect: processes are ended and none started
+    /// until `cronkeeper resume`.
+    Drained,
 }
 
 impl ConsumerState {
@@ -36,6 +39,7 @@ impl ConsumerState {
             Self::Stopped => "stopped",
             Self::Parked => "parked",
             Self::Disabled => "disabled",
+            Self::Drained => "drained",
         }
     }
 }
@@ -47,7 +51,7 @@ pub struct ConsumerView {
     pub state: ConsumerState,
 }
 
-pub fn state_of(c: &StoredConsumer, held: &[Slot]) -> ConsumerState {
+pub fn state_of(c: &StoredConsumer, held: &[Slot], draining: bool) -> ConsumerState {
     if c.parked_at.is_some() {
         return ConsumerState::Parked;
     }
@@ -56,6 +60,9 @@ pub fn state_of(c: &StoredConsumer, held: &[Slot]) -> ConsumerState {
     }
     if c.definition.instances == 0 {
         return ConsumerState::Disabled;
+    }
+    if draining {
+        return ConsumerState::Drained;
     }
     let running = held
         .iter()
@@ -76,6 +83,7 @@ pub fn state_of(c: &StoredConsumer, held: &[Slot]) -> ConsumerState {
 pub async fn consumers(store: &Store) -> store::Result<Vec<ConsumerView>> {
     let consumers = store_consumers::list(store).await?;
     let slots = store_consumers::slots(store).await?;
+    let draining = store::settings::is_draining(store).await?;
     Ok(consumers
         .into_iter()
         .map(|c| {
@@ -84,7 +92,7 @@ pub async fn consumers(store: &Store) -> store::Result<Vec<ConsumerView>> {
                 .filter(|s| s.consumer == c.name() && s.holder.is_some())
                 .cloned()
                 .collect();
-            let state = state_of(&c, &held);
+            let state = state_of(&c, &held, draining);
             ConsumerView {
                 consumer: c,
                 processes: held,
@@ -166,26 +174,40 @@ mod tests {
         let mut c = StoredConsumer::new(ConsumerDefinition::new("x"), ConsumerSource::Magento, 0);
         c.definition.instances = 2;
         assert_eq!(
-            state_of(&c, &[slot("running", Some(1)), slot("running", Some(2))]),
+            state_of(
+                &c,
+                &[slot("running", Some(1)), slot("running", Some(2))],
+                false
+            ),
             ConsumerState::Running
         );
         assert_eq!(
-            state_of(&c, &[slot("running", Some(1))]),
+            state_of(&c, &[slot("running", Some(1))], false),
             ConsumerState::Starting
         );
         assert_eq!(
-            state_of(&c, &[slot("running", Some(1)), slot("backoff", None)]),
+            state_of(
+                &c,
+                &[slot("running", Some(1)), slot("backoff", None)],
+                false
+            ),
             ConsumerState::Backoff
         );
         c.definition.only_when_messages = true;
-        assert_eq!(state_of(&c, &[]), ConsumerState::Waiting);
+        assert_eq!(state_of(&c, &[], false), ConsumerState::Waiting);
+        assert_eq!(
+            state_of(&c, &[slot("running", Some(1))], true),
+            ConsumerState::Drained,
+            "a drain shows, also while its processes are being ended"
+        );
         c.stopped = true;
-        assert_eq!(state_of(&c, &[]), ConsumerState::Stopped);
+        assert_eq!(state_of(&c, &[], false), ConsumerState::Stopped);
         c.parked_at = Some(5);
-        assert_eq!(state_of(&c, &[]), ConsumerState::Parked);
+        assert_eq!(state_of(&c, &[], false), ConsumerState::Parked);
         c.parked_at = None;
         c.stopped = false;
         c.definition.instances = 0;
-        assert_eq!(state_of(&c, &[]), ConsumerState::Disabled);
+        assert_eq!(state_of(&c, &[], false), ConsumerState::Disabled);
+        assert_eq!(state_of(&c, &[], true), ConsumerState::Disabled);
     }
 }

@@ -35,6 +35,8 @@ pub enum EndReason {
     Stop,
     Idle,
     Shutdown,
+    /// `cronkeeper drain`: ended until `cronkeeper resume`.
+    Drain,
     /// The slot's lease was lost to another instance.
     LostSlot,
 }
@@ -46,6 +48,7 @@ impl EndReason {
             Self::Stop => "stopped on request",
             Self::Idle => "stopped: the watched queue stayed empty for idle_timeout",
             Self::Shutdown => "stopped: cronkeeper shut down",
+            Self::Drain => "stopped: cronkeeper drain (until cronkeeper resume)",
             Self::LostSlot => "stopped: this node lost the slot's lease",
         }
     }
@@ -183,6 +186,7 @@ mod tests {
             EndReason::Stop,
             EndReason::Idle,
             EndReason::Shutdown,
+            EndReason::Drain,
             EndReason::LostSlot,
         ] {
             assert_eq!(after_exit(&Exit::Ended(r), 2, 3, B), (Next::Nothing, 2));

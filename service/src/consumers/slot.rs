@@ -173,7 +173,9 @@ async fn run_once(
         working_dir: env.config.magento.root.clone(),
         output_cap: env.config.output_cap_bytes,
     };
-    let process = match worker::spawn(&spec).await {
+    // Tethered: a consumer must never outlive its supervisor (another node
+    // takes the slot once the lease expires).
+    let process = match worker::spawn_tethered(&spec).await {
         Ok(p) => p,
         Err(e) => return Some((Exit::StartFailed(e.to_string()), String::new())),
     };
@@ -198,11 +200,26 @@ async fn run_once(
     tracing::info!(consumer = %held.consumer, slot = held.slot, pid = process.pid(), "consumer process started");
     let kill = CancellationToken::new();
     let mut ended: Option<EndReason> = None;
+    // `outputTail` is this process's output while it runs, written every
+    // heartbeat when it changed (record_start cleared the previous one's).
+    let live = process.live_tail();
+    let mut shown = 0u64;
+    let mut refresh = tokio::time::interval(env.config.heartbeat_interval);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let supervised = process.supervise(limits(env), kill.clone());
     tokio::pin!(supervised);
     let outcome = loop {
         tokio::select! {
             outcome = &mut supervised => break outcome,
+            _ = refresh.tick() => {
+                let (seen, text) = live.snapshot();
+                if seen != shown {
+                    shown = seen;
+                    if let Err(e) = slots::record_output(&env.store, held, &tail(&text)).await {
+                        tracing::debug!(consumer = %held.consumer, error = %e, "could not record a consumer's output so far");
+                    }
+                }
+            }
             changed = orders.changed(), if ended.is_none() => {
                 let o = orders.borrow().clone();
                 let reason = match (changed, o.end) {

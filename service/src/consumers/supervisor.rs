@@ -13,17 +13,22 @@
 //!   generation; processes of an older one are replaced.
 //! - Only-when-messages and the idle timeout gate starts and stops on the
 //!   watched queue's depth ([`super::idle`]).
+//! - `cronkeeper drain` (the store's drain flag) ends every process and takes
+//!   no slot until `cronkeeper resume`, so a deployment replaces no code under
+//!   a running consumer; `drain --wait` waits for their slots to be released.
 //! - Leases are renewed every `heartbeat_interval` and expire after
 //!   `heartbeat_expiry`; a lost lease ends the process.
 //! - On shutdown every process is ended (TERM, `kill_grace`, KILL of its group)
 //!   and its slot released.
 //!
-//! After a crash (`kill -9`) of cronkeeper, its consumer processes keep running
-//! in their own process groups. The next cronkeeper on the same node sees the
-//! dead holder at once, **ends** the leftover process (checked by pid and start
-//! time, as run recovery does) and starts a fresh one in the slot. It does not
-//! adopt it: the dead supervisor took the output pipe and the exit status with
-//! it, so an adopted process could not be watched or judged.
+//! After a crash (`kill -9`) of cronkeeper, its consumer processes die with it
+//! (they are tethered, [`crate::worker::tether`]), so a node that takes the
+//! slots after the lease expired never runs beside them. The next cronkeeper
+//! on the same node sees the dead holder at once, **ends** any recorded
+//! process still there (checked by pid and start time, as run recovery does)
+//! and starts a fresh one in the slot. It does not adopt it: the dead
+//! supervisor took the output pipe and the exit status with it, so an adopted
+//! process could not be watched or judged.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -111,12 +116,14 @@ impl Supervisor {
         self.running.retain(|_, r| !r.task.is_finished());
         let consumers = store_consumers::list(&self.store).await?;
         let slots = store_consumers::slots(&self.store).await?;
+        let draining = crate::store::settings::is_draining(&self.store).await?;
         let gates = self.gates(&consumers, now).await;
         let by_name: BTreeMap<&str, _> = consumers.iter().map(|c| (c.name(), c)).collect();
 
         // Our processes first: end what is no longer wanted, pass on orders.
         for ((name, slot_no), r) in &self.running {
             let end = match by_name.get(name.as_str()) {
+                _ if draining => Some(EndReason::Drain),
                 None => Some(EndReason::Stop),
                 Some(c)
                     if *slot_no >= c.wanted() as i64
@@ -149,7 +156,7 @@ impl Supervisor {
             let def = &c.definition;
             let wanted = c.wanted() as i64;
             let gate = gates.get(c.name()).copied().unwrap_or(idle::OPEN);
-            if wanted == 0 || !gate.may_start || !def.runs_on(&self.config.node) {
+            if draining || wanted == 0 || !gate.may_start || !def.runs_on(&self.config.node) {
                 continue;
             }
             for slot_no in 0..wanted {

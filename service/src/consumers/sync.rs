@@ -5,8 +5,10 @@
 //! operator owns how it *runs*. Fields an operator set over the API
 //! (`instances`, `lane`, `maxMessages`, `onlyWhenMessages`, listed in the
 //! consumer's overrides) are never undone by a re-import, and a consumer
-//! declared in the config file is left alone. Everything is decided first and
-//! written in one transaction.
+//! declared in the config file is left alone. The lane (and Magento area) come
+//! from `[magento.consumer_lanes]` ([`super::lanes`]), so the module's sales
+//! e-mail consumer lands in `critical` without a hand-written `[[consumers]]`.
+//! Everything is decided first and written in one transaction.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -99,7 +101,9 @@ pub async fn apply(
     let mut to_save = Vec::new();
     let mut seen = BTreeSet::new();
     let existing = store::consumers::list(store).await?;
+    let mapping = &config.magento.consumer_lanes;
     for (index, def) in defs.iter().enumerate() {
+        let place = mapping.place(&def.name);
         let invalid = |field, message: String| ConsumerSyncError::Invalid {
             index,
             name: def.name.clone(),
@@ -128,7 +132,9 @@ pub async fn apply(
                 let mut d = ConsumerDefinition::new(def.name.clone());
                 d.max_messages = def.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES);
                 d.only_when_messages = def.only_when_messages.unwrap_or(true);
+                d.lane = place.lane.clone();
                 apply_magento_fields(&mut d, def);
+                d.area_code = place.area_code.map(str::to_string);
                 d.validate(config)
                     .map_err(|(field, message)| invalid(field, message))?;
                 report.created.push(def.name.clone());
@@ -141,6 +147,10 @@ pub async fn apply(
                 let mut next = c.clone();
                 let d = &mut next.definition;
                 apply_magento_fields(d, def);
+                d.area_code = place.area_code.map(str::to_string);
+                if !c.overridden("lane") {
+                    d.lane = place.lane.clone();
+                }
                 if !c.overridden("maxMessages") {
                     d.max_messages = def.max_messages.unwrap_or(DEFAULT_MAX_MESSAGES);
                 }
@@ -358,6 +368,90 @@ mod tests {
             "{err}"
         );
         assert!(store::consumers::list(&s).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_modules_sales_email_consumer_lands_in_critical_next_to_magentos_own() {
+        // The module's real queue_consumer.xml next to Magento's reference files,
+        // imported the way `cronkeeper import magento-consumers` does (issue 8, stage 2).
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let module = root.join("magento-module/etc/queue_consumer.xml");
+        let reference = root.join("../shared/magento-reference/queue");
+        if !reference.exists() {
+            assert!(
+                std::env::var("CI").is_err(),
+                "Magento reference files missing in CI"
+            );
+            eprintln!("SKIPPED consumer lanes: {} not found", reference.display());
+            return;
+        }
+        let (s, _dir) = store().await;
+        let mut cfg = config();
+        cfg.magento.root = Some("/var/www/shop".into());
+        import_files(&s, &cfg, &[module.clone(), reference.clone()], 1)
+            .await
+            .unwrap();
+        let email = store::consumers::get(&s, "cronkeeper.sales.email.send")
+            .await
+            .unwrap()
+            .expect("the module's consumer is imported");
+        assert_eq!(email.definition.lane.as_str(), "critical");
+        assert_eq!(
+            email.definition.watch_queue.as_deref(),
+            Some("cronkeeper.sales.email.send")
+        );
+        let argv = email.definition.argv(&cfg).unwrap();
+        assert!(
+            argv.contains(&"--area-code=crontab".to_string()),
+            "{argv:?}"
+        );
+        for c in store::consumers::list(&s).await.unwrap() {
+            if c.name() != "cronkeeper.sales.email.send" {
+                assert_eq!(c.definition.lane.as_str(), "default", "{}", c.name());
+                assert_eq!(c.definition.area_code, None, "{}", c.name());
+            }
+        }
+
+        // An operator's lane survives a re-import; a changed mapping moves the rest.
+        let mut ops = store::consumers::get(&s, "async.operations.all")
+            .await
+            .unwrap()
+            .unwrap();
+        ops.definition.lane = crate::domain::LaneName::parse("critical").unwrap();
+        ops.add_override("lane");
+        store::consumers::save_all(&s, &[ops], &[]).await.unwrap();
+        cfg.magento.consumer_lanes = super::super::lanes::ConsumerLaneMapping::from_toml(
+            toml::from_str(r#"default = "bulk""#).unwrap(),
+        )
+        .unwrap();
+        let r = import_files(&s, &cfg, &[module, reference], 2)
+            .await
+            .unwrap();
+        assert!(
+            r.updated
+                .contains(&"cronkeeper.sales.email.send".to_string()),
+            "{r}"
+        );
+        let email = store::consumers::get(&s, "cronkeeper.sales.email.send")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                email.definition.lane.as_str(),
+                email.definition.area_code.as_deref()
+            ),
+            ("bulk", None)
+        );
+        let ops = store::consumers::get(&s, "async.operations.all")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ops.definition.lane.as_str(),
+            "critical",
+            "the override stays"
+        );
     }
 
     #[tokio::test]

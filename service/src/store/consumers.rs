@@ -330,7 +330,7 @@ pub struct Started<'a> {
 pub async fn record_start(store: &Store, h: &Held, s: &Started<'_>, now: EpochMs) -> Result<bool> {
     let sql = store.sql(
         "UPDATE consumer_slots SET state = 'running', node = ?, pid = ?, pid_start = ?, boot = ?, started_at = ?, generation = ?, \
-         restarts = restarts + ?, next_start_at = NULL WHERE consumer = ? AND slot = ? AND holder = ? AND fence = ?",
+         restarts = restarts + ?, next_start_at = NULL, output_tail = NULL WHERE consumer = ? AND slot = ? AND holder = ? AND fence = ?",
     );
     let done = sqlx::query(&sql)
         .bind(s.node)
@@ -340,6 +340,22 @@ pub async fn record_start(store: &Store, h: &Held, s: &Started<'_>, now: EpochMs
         .bind(now)
         .bind(s.generation)
         .bind(s.restart as i64)
+        .bind(&h.consumer)
+        .bind(h.slot)
+        .bind(&h.holder)
+        .bind(h.fence)
+        .execute(store.writer())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The output of the slot's running process so far (its tail).
+pub async fn record_output(store: &Store, h: &Held, output_tail: &str) -> Result<bool> {
+    let sql = store.sql(
+        "UPDATE consumer_slots SET output_tail = ? WHERE consumer = ? AND slot = ? AND holder = ? AND fence = ? AND pid IS NOT NULL",
+    );
+    let done = sqlx::query(&sql)
+        .bind(output_tail)
         .bind(&h.consumer)
         .bind(h.slot)
         .bind(&h.holder)
@@ -396,6 +412,14 @@ pub async fn release(store: &Store, h: &Held) -> Result<bool> {
         .execute(store.writer())
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Slots a live holder still has (its lease not expired): processes running,
+/// being ended, or about to be. `cronkeeper drain --wait` waits for none.
+pub async fn held_slots(store: &Store, now: EpochMs) -> Result<i64> {
+    let sql = store.sql("SELECT COUNT(*) AS n FROM consumer_slots WHERE holder IS NOT NULL AND expires_at >= ?");
+    let row = sqlx::query(&sql).bind(now).fetch_one(store.writer()).await?;
+    Ok(row.try_get("n")?)
 }
 
 /// Forgets free slots beyond what any consumer wants (after instances went

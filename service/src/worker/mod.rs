@@ -7,6 +7,7 @@
 //! - [`process`]: command jobs in their own process group, supervised to the end.
 //! - [`http`]: HTTP jobs.
 //! - [`outcome`]: how an execution ended, and the run status that follows.
+//! - [`tether`]: consumer processes that die with cronkeeper.
 //! - [`group`]: SIGTERM/grace/SIGKILL for a process group; orphan recovery.
 //! - [`procinfo`]: `/proc` identity (pid + start ticks).
 //! - [`marked`]: a run's processes found by the mark in their environment.
@@ -24,6 +25,7 @@ pub mod procinfo;
 pub mod recovery;
 mod retry;
 pub mod selection;
+pub mod tether;
 
 #[cfg(test)]
 mod http_tests;
@@ -35,7 +37,8 @@ mod recovery_tests;
 pub use group::{terminate_group, GroupEnd, GroupTermination};
 pub use http::run_http;
 pub use outcome::{Ending, Outcome};
-pub use process::{spawn, Limits, ProcessSpec, RunningProcess, SpawnError};
+pub use output::LiveTail;
+pub use process::{spawn, spawn_tethered, Limits, ProcessSpec, RunningProcess, SpawnError};
 pub use procinfo::{boot_id, is_alive, process_start_ticks};
 pub use context::{instance_id, WorkerContext};
 pub use executor::magento_argv;

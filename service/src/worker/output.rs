@@ -4,6 +4,7 @@
 //! tail is a ring, and the middle is counted, never stored.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug)]
 pub struct CappedBuffer {
@@ -70,6 +71,40 @@ impl CappedBuffer {
         s.push_str(&format!("\n… [{} bytes omitted] …\n", self.omitted));
         s.push_str(&String::from_utf8_lossy(tail));
         s
+    }
+}
+
+/// Bytes a [`LiveTail`] keeps.
+pub const LIVE_TAIL_BYTES: usize = 4096;
+
+/// The last [`LIVE_TAIL_BYTES`] a process wrote, readable while it still runs
+/// (a consumer's `outputTail`, which would otherwise only be known at its exit).
+#[derive(Debug, Clone, Default)]
+pub struct LiveTail(Arc<Mutex<LiveTailInner>>);
+
+#[derive(Debug, Default)]
+struct LiveTailInner {
+    ring: VecDeque<u8>,
+    seen: u64,
+}
+
+impl LiveTail {
+    pub(super) fn push(&self, chunk: &[u8]) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        t.seen += chunk.len() as u64;
+        let chunk = &chunk[chunk.len().saturating_sub(LIVE_TAIL_BYTES)..];
+        let overflow = (t.ring.len() + chunk.len()).saturating_sub(LIVE_TAIL_BYTES);
+        t.ring.drain(..overflow);
+        t.ring.extend(chunk);
+    }
+
+    /// Bytes written so far (to tell whether anything changed) and the tail as
+    /// text, a character cut at its start dropped.
+    pub fn snapshot(&self) -> (u64, String) {
+        let t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes: Vec<u8> = t.ring.iter().copied().collect();
+        let start = if t.seen as usize > bytes.len() { trim_continuation_start(&bytes) } else { &bytes[..] };
+        (t.seen, String::from_utf8_lossy(start).into_owned())
     }
 }
 
@@ -151,5 +186,19 @@ mod tests {
         let mut b = CappedBuffer::new(64);
         b.push(b"ok \xff ok");
         assert_eq!(b.into_string(), "ok \u{FFFD} ok");
+    }
+
+    #[test]
+    fn the_live_tail_keeps_the_last_bytes_and_counts_all() {
+        let live = LiveTail::default();
+        assert_eq!(live.snapshot(), (0, String::new()));
+        live.push(b"hello ");
+        live.push(b"world");
+        assert_eq!(live.snapshot(), (11, "hello world".to_string()));
+        live.push("é".repeat(LIVE_TAIL_BYTES).as_bytes());
+        live.push(b"end");
+        let (seen, text) = live.snapshot();
+        assert_eq!(seen, 11 + 2 * LIVE_TAIL_BYTES as u64 + 3);
+        assert!(text.len() <= LIVE_TAIL_BYTES && text.ends_with("éend") && text.starts_with('é'), "{text}");
     }
 }

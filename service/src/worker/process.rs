@@ -35,7 +35,7 @@ use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::group::{end_group, GroupEnd};
-use super::output::CappedBuffer;
+use super::output::{CappedBuffer, LiveTail};
 use super::outcome::{Ending, Outcome};
 use super::procinfo::process_start_ticks;
 
@@ -114,6 +114,8 @@ pub struct RunningProcess {
     pidfd: Option<AsyncFd<OwnedFd>>,
     reader: Option<JoinHandle<(CappedBuffer, bool)>>,
     stop_reading: CancellationToken,
+    /// The end of the output so far, for whoever wants it before the exit.
+    live: LiveTail,
     /// Once the leader is reaped its pid may be reused: never signal it again.
     reaped: bool,
 }
@@ -123,6 +125,16 @@ const OWN_ENV_PREFIX: &str = "CRONKEEPER_";
 
 /// Starts `spec.argv` as the leader of a new process group.
 pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
+    spawn_with(spec, false).await
+}
+
+/// Like [`spawn`], and the process is killed when cronkeeper dies
+/// ([`super::tether`]): for queue consumers, which must never run unsupervised.
+pub async fn spawn_tethered(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
+    spawn_with(spec, true).await
+}
+
+async fn spawn_with(spec: &ProcessSpec, tethered: bool) -> Result<RunningProcess, SpawnError> {
     let program = spec.argv.first().ok_or(SpawnError::EmptyArgv)?;
     if let Some(dir) = &spec.working_dir {
         // Checked up front: a missing directory would otherwise surface as a
@@ -160,10 +172,17 @@ pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
     if let Some(dir) = &spec.working_dir {
         cmd.current_dir(dir);
     }
-    let spawned = cmd.spawn();
-    // The command holds our copies of the pipe's write end: close them now, or
-    // the reader would never see EOF.
-    drop(cmd);
+    let spawned = if tethered {
+        super::tether::tie(&mut cmd);
+        // Dropped by the spawner thread right after the spawn.
+        super::tether::spawn(cmd).await
+    } else {
+        let spawned = cmd.spawn();
+        // The command holds our copies of the pipe's write end: close them now, or
+        // the reader would never see EOF.
+        drop(cmd);
+        spawned
+    };
     let child = spawned.map_err(start_err)?;
     let pid = child.id().expect("a just-spawned child is not reaped") as i32;
     let stop_reading = CancellationToken::new();
@@ -175,6 +194,7 @@ pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
         pidfd: pidfd_open(pid).ok(),
         reader: None,
         stop_reading: stop_reading.clone(),
+        live: LiveTail::default(),
         reaped: false,
     };
     // Unreaped, so /proc/<pid> exists even if it already exited. On error,
@@ -183,7 +203,7 @@ pub async fn spawn(spec: &ProcessSpec) -> Result<RunningProcess, SpawnError> {
         start_err(io::Error::other(format!("cannot read /proc/{pid}/stat of the started process")))
     })?;
     let receiver = pipe::Receiver::from_owned_fd(read_end).map_err(start_err)?;
-    running.reader = Some(tokio::spawn(read_output(receiver, spec.output_cap, stop_reading)));
+    running.reader = Some(tokio::spawn(read_output(receiver, spec.output_cap, stop_reading, running.live.clone())));
     tracing::debug!(pid, start_ticks = running.start_ticks, program = %program, "job process started");
     Ok(running)
 }
@@ -197,6 +217,11 @@ impl RunningProcess {
     /// The leader's start time in clock ticks since boot (identity with the pid).
     pub fn start_ticks(&self) -> u64 {
         self.start_ticks
+    }
+
+    /// The last bytes of output so far, readable while the process runs.
+    pub fn live_tail(&self) -> LiveTail {
+        self.live.clone()
     }
 
     /// Waits for the job to end: by itself, at the timeout, or on `kill`. In every
@@ -328,7 +353,7 @@ fn describe_failure(ending: Ending, limits: Limits, group: &GroupEnd) -> Option<
 
 /// Reads the job's output until EOF or until told to stop, in fixed-size chunks
 /// into a capped buffer (constant memory whatever the job writes).
-async fn read_output(mut rx: pipe::Receiver, cap: usize, stop: CancellationToken) -> (CappedBuffer, bool) {
+async fn read_output(mut rx: pipe::Receiver, cap: usize, stop: CancellationToken, live: LiveTail) -> (CappedBuffer, bool) {
     let mut buf = CappedBuffer::new(cap);
     let mut chunk = vec![0u8; READ_CHUNK];
     loop {
@@ -337,7 +362,10 @@ async fn read_output(mut rx: pipe::Receiver, cap: usize, stop: CancellationToken
             _ = stop.cancelled() => break,
             read = rx.read(&mut chunk) => match read {
                 Ok(0) => return (buf, true),
-                Ok(n) => buf.push(&chunk[..n]),
+                Ok(n) => {
+                    buf.push(&chunk[..n]);
+                    live.push(&chunk[..n]);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return (buf, true),
             },

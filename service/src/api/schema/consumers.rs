@@ -44,6 +44,8 @@ pub enum ConsumerStateGql {
     Parked,
     /// Zero instances wanted.
     Disabled,
+    /// `cronkeeper drain` is in effect: no process runs until `cronkeeper resume`.
+    Drained,
 }
 
 impl From<ConsumerState> for ConsumerStateGql {
@@ -56,6 +58,7 @@ impl From<ConsumerState> for ConsumerStateGql {
             ConsumerState::Stopped => Self::Stopped,
             ConsumerState::Parked => Self::Parked,
             ConsumerState::Disabled => Self::Disabled,
+            ConsumerState::Drained => Self::Drained,
         }
     }
 }

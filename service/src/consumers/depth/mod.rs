@@ -74,14 +74,15 @@ impl DepthSources {
     /// The readers for `config`'s URLs, shared by everything in this process
     /// (supervisor, sampler, API), so each URL has one pool or connection.
     pub fn shared(config: &Config) -> Self {
-        static SHARED: OnceLock<Mutex<HashMap<(Option<String>, Option<String>), DepthSources>>> =
-            OnceLock::new();
+        type Key = (Option<String>, String, Option<String>);
+        static SHARED: OnceLock<Mutex<HashMap<Key, DepthSources>>> = OnceLock::new();
         let key = (
             config
                 .queues
                 .magento_database_url
                 .as_ref()
                 .map(|s| s.expose().to_string()),
+            config.queues.magento_table_prefix.clone(),
             config
                 .queues
                 .amqp_url
@@ -103,7 +104,7 @@ impl DepthSources {
                 .queues
                 .magento_database_url
                 .as_ref()
-                .map(|u| mysql::MysqlQueues::new(u.expose())),
+                .map(|u| mysql::MysqlQueues::new(u.expose(), &config.queues.magento_table_prefix)),
             amqp: config
                 .queues
                 .amqp_url

@@ -1,6 +1,10 @@
 //! Magento's MySQL queue (`db` connection), read-only: one grouped query over
 //! `queue` and `queue_message_status` counts each queue's messages by status.
 //! Status numbers are Magento's (`Magento\MysqlMq\Model\QueueManagement`).
+//! A shop installed with a table prefix (env.php `'db' => ['table_prefix' =>
+//! 'mg_']`) has them as `mg_queue` and `mg_queue_message_status`:
+//! `queues.magento_table_prefix` says so (checked at config load to be only
+//! `[A-Za-z0-9_]`, so it is safe to write into the query).
 //!
 //! The pool is lazy and small (two connections): cronkeeper must never be a
 //! burden on the shop's database, and a database that is down only makes the
@@ -21,10 +25,15 @@ pub const STATUS_ERROR: i64 = 6;
 #[derive(Clone)]
 pub struct MysqlQueues {
     pool: Result<MySqlPool, String>,
+    table_prefix: String,
 }
 
 impl MysqlQueues {
-    pub fn new(url: &str) -> Self {
+    /// `table_prefix` must be checked already ([`crate::config::consumers::table_prefix`]).
+    pub fn new(url: &str, table_prefix: &str) -> Self {
+        debug_assert!(table_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'));
         let url = url.replacen("mariadb://", "mysql://", 1);
         let pool = MySqlPoolOptions::new()
             .max_connections(2)
@@ -40,7 +49,10 @@ impl MysqlQueues {
                     other.to_string().split(':').next().unwrap_or("error")
                 ),
             });
-        Self { pool }
+        Self {
+            pool,
+            table_prefix: table_prefix.to_string(),
+        }
     }
 
     /// Every queue Magento has created, with its counts by status.
@@ -49,6 +61,7 @@ impl MysqlQueues {
         // SUM over a boolean gives DECIMAL; CAST keeps it a plain integer.
         // The age is computed by the server, in the same time zone as the
         // TIMESTAMP column it compares.
+        let p = &self.table_prefix;
         let sql = format!(
             "SELECT q.name AS name, \
                CAST(COALESCE(SUM(s.status IN ({STATUS_NEW}, {STATUS_RETRY_REQUIRED})), 0) AS SIGNED) AS ready, \
@@ -56,7 +69,7 @@ impl MysqlQueues {
                CAST(COALESCE(SUM(s.status = {STATUS_IN_PROGRESS}), 0) AS SIGNED) AS in_flight, \
                CAST(COALESCE(SUM(s.status = {STATUS_ERROR}), 0) AS SIGNED) AS errored, \
                CAST(TIMESTAMPDIFF(SECOND, MIN(CASE WHEN s.status IN ({STATUS_NEW}, {STATUS_RETRY_REQUIRED}) THEN s.updated_at END), NOW()) AS SIGNED) AS oldest_age \
-             FROM queue q LEFT JOIN queue_message_status s ON s.queue_id = q.id \
+             FROM {p}queue q LEFT JOIN {p}queue_message_status s ON s.queue_id = q.id \
              WHERE q.name IS NOT NULL GROUP BY q.name ORDER BY q.name"
         );
         let rows = sqlx::query(&sql)
