@@ -15,7 +15,8 @@ export CRONKEEPER_BIN
 declare -A suite=(
   [jwt]="jwt_matrix.py"
   [kill9]="kill9.py --rounds 20"
-  [kill9-postgres]="kill9.py --backend postgres --rounds 20"
+  # 5 rounds in the suite (CI time); the 20-round figures are in docs/reliability.md.
+  [kill9-postgres]="kill9.py --backend postgres --rounds 5"
   [hostile]="hostile_jobs.py"
   [outage-sqlite]="db_outage.py sqlite"
   [outage-postgres]="db_outage.py postgres"
