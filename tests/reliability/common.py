@@ -184,12 +184,26 @@ class Service:
         con.row_factory = sqlite3.Row
         return con
 
-    def runs(self, where="1=1", args=()):
+    def query(self, sql, args=()):
+        """Rows of `sql` as dicts, read past the service: the SQLite file, or
+        PostgreSQL through psql (`?` placeholders take integers only there)."""
+        if self.database_url.startswith("postgres"):
+            for a in args:
+                sql = sql.replace("?", str(int(a)), 1)
+            out = subprocess.run(
+                ["psql", self.database_url, "-X", "-At", "-v", "ON_ERROR_STOP=1",
+                 "-c", f"SELECT COALESCE(json_agg(q), '[]') FROM ({sql}) q"],
+                check=True, capture_output=True, text=True, timeout=60,
+            ).stdout
+            return json.loads(out)
         con = self.db()
         try:
-            return [dict(r) for r in con.execute(f"SELECT * FROM runs WHERE {where} ORDER BY id", args)]
+            return [dict(r) for r in con.execute(sql, args)]
         finally:
             con.close()
+
+    def runs(self, where="1=1", args=()):
+        return self.query(f"SELECT * FROM runs WHERE {where} ORDER BY id", args)
 
 
 def probe(svc, path):

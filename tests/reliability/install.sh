@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tests/reliability/ needs: Python 3 with pip, the client libraries in
-# requirements.txt, and util-linux (flock for forbid markers, mount, runuser). Idempotent:
+# requirements.txt, util-linux (flock for forbid markers, mount, runuser), wrk (the load
+# generator of load_soak.py) and the PostgreSQL client (psql: kill9.py --backend postgres
+# reads the store with it). Idempotent:
 # with everything present it installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +13,8 @@ need=()
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

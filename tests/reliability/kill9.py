@@ -1,5 +1,8 @@
 """kill -9 of cronkeeper with ~100 runs in flight, repeated at random moments,
-restarting each time, on SQLite (the script reads the database file directly).
+restarting each time, on SQLite (the script reads the database file directly)
+or on PostgreSQL (--backend postgres: a database of its own, created for the
+run and dropped after it, on the server of CRONKEEPER_TEST_POSTGRES_URL,
+default postgres://postgres@127.0.0.1:5432/postgres; read with psql).
 
 Jobs: `allow_*` (concurrency allow, sleep 0.5..3 s, 2 retries) fed as manual
 runs to keep about 100 in flight; `forbid_*` (concurrency forbid, @every 1s
@@ -14,16 +17,18 @@ finished, every interrupted run with retries left has its retry, no forbid
 job overlapped (flock markers and start/finish intervals), and the figures
 are printed.
 
-Usage: kill9.py [--rounds N] [--in-flight N] [--seed S]
+Usage: kill9.py [--rounds N] [--in-flight N] [--seed S] [--backend sqlite|postgres]
 """
 
 import argparse
 import os
 import random
+import subprocess
 import threading
 import time
+import urllib.parse
 
-from common import Figures, Service, binary_or_exit, check, toml_table, run_main
+from common import IN_CI, Figures, Service, binary_or_exit, check, toml_table, run_main
 
 ALLOW_JOBS = 20
 FORBID_JOBS = 5
@@ -69,9 +74,7 @@ class Feeder(threading.Thread):
         while not self.stop.is_set():
             svc = self.svc_ref[0]
             try:
-                con = svc.db()
-                busy = con.execute("SELECT COUNT(*) FROM runs WHERE job_code LIKE 'allow_%' AND status IN ('QUEUED','PENDING','RUNNING')").fetchone()[0]
-                con.close()
+                busy = svc.query("SELECT COUNT(*) AS n FROM runs WHERE job_code LIKE 'allow_%' AND status IN ('QUEUED','PENDING','RUNNING')")[0]["n"]
                 want = min(self.target - busy, 100)
                 if want > 0:
                     codes = [f"allow_{self.rng.randrange(ALLOW_JOBS):02}" for _ in range(want)]
@@ -92,8 +95,17 @@ def proc_alive(pid, start):
     return fields[0] not in ("Z", "X") and int(fields[19]) == start
 
 
-def overlaps(runs):
-    """Pairs of runs of one job whose [started_at, finished_at) intersect."""
+# How far a run's started_at may precede the previous run's finished_at without
+# counting as an overlap. The claim's time is read before its transaction; on
+# PostgreSQL (read committed) the forbid check inside it can then see a finish
+# that committed meanwhile, stamped a little later. Two processes of a forbid
+# job at once are what the flock markers catch, whatever the stamps say.
+STAMP_SKEW_MS = 500
+
+
+def overlaps(runs, skew=None):
+    """Pairs of runs of one job whose [started_at, finished_at) intersect by more
+    than STAMP_SKEW_MS; the ones within it go to `skew` if a list is given."""
     found = []
     by_job = {}
     for r in runs:
@@ -102,8 +114,10 @@ def overlaps(runs):
     for rs in by_job.values():
         rs.sort(key=lambda r: r["started_at"])
         for a, b in zip(rs, rs[1:]):
-            if a["finished_at"] is None or b["started_at"] < a["finished_at"]:
+            if a["finished_at"] is None or b["started_at"] < a["finished_at"] - STAMP_SKEW_MS:
                 found.append((a["id"], b["id"]))
+            elif b["started_at"] < a["finished_at"] and skew is not None:
+                skew.append((a["id"], b["id"], a["finished_at"] - b["started_at"]))
     return found
 
 
@@ -112,18 +126,56 @@ def main():
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--in-flight", type=int, default=100)
     ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = ap.parse_args()
     binary_or_exit()
     rng = random.Random(args.seed)
-    print(f"kill -9 x{args.rounds}, ~{args.in_flight} runs in flight, seed {args.seed}")
+    print(f"kill -9 x{args.rounds}, ~{args.in_flight} runs in flight, seed {args.seed}, {args.backend}")
+    database = None
+    if args.backend == "postgres":
+        try:
+            database = PrivateDatabase()
+        except (OSError, subprocess.SubprocessError) as e:
+            if IN_CI:
+                raise
+            print(f"SKIPPED kill9 on postgres: cannot create a database ({e})")
+            return
+    try:
+        run(args, rng, database)
+    except BaseException:
+        if database:
+            print(f"kept for a post-mortem: database {database.url}")
+        raise
+    if database:
+        database.drop()
 
-    svc = Service()
+
+class PrivateDatabase:
+    """A database of this run's own on the shared PostgreSQL server."""
+
+    def __init__(self):
+        server = os.environ.get("CRONKEEPER_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+        self.server = server
+        self.name = f"ck_rel_kill9_{os.getpid()}_{int(time.time())}"
+        self.psql(f"CREATE DATABASE {self.name}")
+        parts = urllib.parse.urlsplit(server)
+        self.url = urllib.parse.urlunsplit(parts._replace(path=f"/{self.name}"))
+
+    def psql(self, sql):
+        subprocess.run(["psql", self.server, "-X", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, timeout=60)
+
+    def drop(self):
+        self.psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def run(args, rng, database):
+    svc = Service(database_url=database.url if database else None)
     mark_dir = os.path.join(svc.dir, "marks")
     os.makedirs(mark_dir)
     with open(svc.config, "a") as f:
         f.write(config(mark_dir, args.in_flight))
     svc.start()
-    fig = Figures(f"kill -9 ({args.rounds} rounds, SQLite)")
+    fig = Figures(f"kill -9 ({args.rounds} rounds, {'PostgreSQL' if database else 'SQLite'})")
     ref = [svc]
     feeder = Feeder(ref, args.in_flight, rng)
     feeder.start()
@@ -135,9 +187,7 @@ def main():
             while time.time() < ramp_until and len(svc.runs("status = 'RUNNING'")) < args.in_flight * 0.8:
                 time.sleep(0.2)
             time.sleep(rng.uniform(0.0, 2.0))
-            con = svc.db()
-            running = con.execute("SELECT id, pid, pid_start FROM runs WHERE status = 'RUNNING'").fetchall()
-            con.close()
+            running = svc.query("SELECT id, pid, pid_start FROM runs WHERE status = 'RUNNING'")
             svc.kill9()
             killed_at_ms = int(time.time() * 1000)
             in_flight_at_kill.append(len(running))
@@ -145,7 +195,7 @@ def main():
             left = svc.runs("status = 'RUNNING' AND started_at < ?", (killed_at_ms,))
             check(not left, f"round {round_no}: runs of the killed process still RUNNING after recovery: {[r['id'] for r in left]}")
             orphans = [r for r in running if r["pid"] and proc_alive(r["pid"], r["pid_start"])]
-            check(not orphans, f"round {round_no}: job processes of the killed service still alive: {[tuple(o) for o in orphans]}")
+            check(not orphans, f"round {round_no}: job processes of the killed service still alive: {orphans}")
             print(f"    round {round_no:2}: killed with {len(running):3} RUNNING; after restart none left RUNNING, no orphan alive")
     finally:
         feeder.stop.set()
@@ -175,7 +225,8 @@ def main():
         if r["attempt"] <= max_retries(r["job_code"]) and ((r["retry_of"] or r["id"]), r["attempt"] + 1) not in retried_ids
     ]
     forbid_runs = [r for r in runs if r["job_code"].startswith("forbid_")]
-    db_overlaps = overlaps(forbid_runs)
+    skewed = []
+    db_overlaps = overlaps(forbid_runs, skewed)
     dup_file = os.path.join(mark_dir, "duplicates")
     flock_dups = open(dup_file).read().splitlines() if os.path.exists(dup_file) else []
 
@@ -196,6 +247,8 @@ def main():
     fig["lost (requested, no row)"] = len(lost)
     fig["interrupted without their retry"] = len(missing_retry)
     fig["duplicates: forbid overlaps in start/finish times"] = len(db_overlaps)
+    fig[f"forbid start stamped before the previous finish by at most {STAMP_SKEW_MS} ms (stamp order, not an overlap; max ms)"] = (
+        f"{len(skewed)} ({max((d for *_, d in skewed), default=0)})")
     # Known bug, not fixed yet: cronkeeper records a job's pid just after
     # spawning it; killed in between, the run has no pid, recovery cannot end
     # its process, and a forbid job's next run overlaps it. A collision is put

@@ -1,7 +1,8 @@
 //! Probes for orchestrators. `/healthz` says the process answers (liveness: no
 //! store access, so a slow database never gets a healthy process restarted);
-//! `/readyz` says it can do its job: the store answers and the scheduler has
-//! ticked recently. Neither needs a token, and neither says more than that.
+//! `/readyz` says it can do its job: the store answers, the scheduler has
+//! ticked recently and, with AMQP dispatch, the broker is connected. Neither
+//! needs a token, and neither says more than that.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
+use crate::dispatch::Dispatch;
 use crate::domain::EpochMs;
 
 /// The scheduler's pulse, shared with the API: the scheduler calls
@@ -95,14 +97,41 @@ pub(super) async fn readyz(State(app): State<Arc<super::App>>) -> impl IntoRespo
     let store = state.store.ping().await;
     let scheduler = state.readiness.scheduler_alive(now);
     let last_tick_age = state.readiness.last_tick().map(|t| (now - t) as f64 / 1000.0);
-    let ready = store && scheduler;
+    let broker = broker_connected(&state.dispatch);
+    let ready = store && scheduler && broker != Some(false);
     let code = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(json!({ "ready": ready, "store": store, "scheduler": scheduler, "lastTickAgeSeconds": last_tick_age })))
+    (
+        code,
+        Json(json!({ "ready": ready, "store": store, "scheduler": scheduler, "broker": broker, "lastTickAgeSeconds": last_tick_age })),
+    )
+}
+
+/// With AMQP dispatch, whether this process holds a live broker connection
+/// (`None` with the embedded queue). Without one nothing is published or
+/// consumed: runs pile up QUEUED in the store until the broker is back, so the
+/// process cannot do its job, although the store and the scheduler answer.
+fn broker_connected(dispatch: &Dispatch) -> Option<bool> {
+    match dispatch {
+        Dispatch::Embedded => None,
+        Dispatch::Amqp(broker) => Some(broker.current().is_some()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amqp_dispatch_is_not_ready_without_a_broker_connection() {
+        assert_eq!(broker_connected(&Dispatch::Embedded), None, "the embedded queue has no broker to wait for");
+        let config = crate::config::AmqpConfig {
+            url: crate::config::Secret::new("amqp://guest:guest@127.0.0.1:1/%2f".into()),
+            prefix: "ck-readiness".into(),
+        };
+        // Never run, so never connected: as while the broker is down.
+        let broker = crate::dispatch::amqp::Broker::new(config, "test", vec!["default".into()]);
+        assert_eq!(broker_connected(&Dispatch::Amqp(broker)), Some(false));
+    }
 
     #[test]
     fn the_scheduler_counts_as_alive_only_after_a_recent_tick() {
