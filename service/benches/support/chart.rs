@@ -221,7 +221,10 @@ fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+// Bench targets (harness = false) compile these under `cargo check --benches`
+// without running them; service/tests/bench_charts.rs runs them.
 #[cfg(test)]
+#[allow(dead_code)]
 mod tests {
     use super::*;
 
