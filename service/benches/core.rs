@@ -15,6 +15,9 @@
 //!
 //! Knobs (environment): `CK_BENCH_LATENCY_SECS` (default 20),
 //! `CK_BENCH_THROUGHPUT_RUNS` (runs per round, default 400).
+//!
+//! Each run also redraws the charts of docs/performance.md from what it
+//! measured: `docs/images/perf-core-{tick,throughput,latency}.svg`.
 
 mod support;
 
@@ -33,7 +36,8 @@ use cronkeeper::wakeups::Wakeups;
 use cronkeeper::worker::{instance_id, Pool, WorkerContext};
 use tokio_util::sync::CancellationToken;
 
-use support::{command_job, fill_jobs, ms, open_store, percentile, Stats};
+use support::chart::BarChart;
+use support::{command_job, fill_jobs, figures, ms, open_store, percentile, Stats};
 
 /// 2026-01-05 00:00:00 UTC, a Monday.
 const T0: i64 = 1_767_571_200_000;
@@ -61,10 +65,11 @@ fn main() {
     let started = Instant::now();
     println!("cronkeeper core bench: {} CPUs, load average at start: {}", num_cpus(), loadavg());
     let mut rows = Vec::new();
+    let mut charts = Vec::new();
     rt.block_on(async {
-        rows.extend(tick_cost().await);
-        rows.extend(throughput().await);
-        rows.extend(latency().await);
+        rows.extend(tick_cost(&mut charts).await);
+        rows.extend(throughput(&mut charts).await);
+        rows.extend(latency(&mut charts).await);
         rows.extend(memory().await);
     });
     println!();
@@ -74,8 +79,16 @@ fn main() {
         println!("| {} | {} | {} | {} |", r.what, r.value, r.target, r.verdict);
     }
     println!();
+    // Drawn only once every section has measured, so a run that fails halfway
+    // leaves the previous run's pictures rather than a mix of two runs.
+    for (name, chart) in &charts {
+        figures::save(name, chart);
+    }
     println!("total bench time {:.1} s; load average at end: {}", started.elapsed().as_secs_f64(), loadavg());
 }
+
+/// A chart for docs/images/perf-<name>.svg, drawn at the end of the run.
+type Chart = (&'static str, BarChart);
 
 fn num_cpus() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -88,7 +101,7 @@ fn loadavg() -> String {
 // ---------------------------------------------------------------------------
 // (a) scheduler tick cost
 
-async fn tick_cost() -> Vec<Row> {
+async fn tick_cost(charts: &mut Vec<Chart>) -> Vec<Row> {
     println!("\n(a) scheduler tick with {SCHEDULES} schedules (ManualClock, SQLite in a tempdir)");
     let (store, dir) = open_store().await;
     let t = Instant::now();
@@ -148,6 +161,7 @@ async fn tick_cost() -> Vec<Row> {
     println!("  of which: runs::promote_due (UPDATE on the writer) {promote}");
     println!("            cache version check (COUNT/MAX over jobs, same SQL on a separate connection) {version}");
 
+    charts.push(("core-tick", figures::core_tick(&figures::conditions_now(), st.p50, st.mean, st.p99, st.max)));
     let biggest = due.iter().max_by_key(|d| d.1).copied();
     let mut out = vec![
         row("(a) first tick, 10k schedules (cache load + cursor writes)", format!("{:.0} ms", ms(cold)), "-", None),
@@ -169,7 +183,7 @@ async fn tick_cost() -> Vec<Row> {
 // ---------------------------------------------------------------------------
 // (b) throughput
 
-async fn throughput() -> Vec<Row> {
+async fn throughput(charts: &mut Vec<Chart>) -> Vec<Row> {
     let n: usize = std::env::var("CK_BENCH_THROUGHPUT_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
     let slots = 2;
     let rounds = 3;
@@ -205,6 +219,7 @@ async fn throughput() -> Vec<Row> {
         v[v.len() / 2]
     };
     println!("  median: plain {:.0} runs/s, cronkeeper {:.0} runs/s, ratio {:.0}%", med(&plain), med(&ck), 100.0 * median);
+    charts.push(("core-throughput", figures::core_throughput(&figures::conditions_now(), med(&ck), med(&plain))));
     per_run_breakdown(&store).await;
     store.close().await;
     vec![row(
@@ -368,7 +383,7 @@ fn context(store: &Store, clock: SharedClock, lanes: Vec<(&str, usize)>) -> Work
 // ---------------------------------------------------------------------------
 // (c) due-to-start latency
 
-async fn latency() -> Vec<Row> {
+async fn latency(charts: &mut Vec<Chart>) -> Vec<Row> {
     let secs: u64 = std::env::var("CK_BENCH_LATENCY_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let fast = 5;
     println!("\n(c) due-to-start latency: {fast} `@every 1s` jobs in lane `fast` ({fast} slots) among {SCHEDULES} schedules, real clock, {secs} s");
@@ -426,6 +441,7 @@ async fn latency() -> Vec<Row> {
         not_started,
         percentile(&lat, 0.90)
     );
+    charts.push(("core-latency", figures::core_latency(&figures::conditions_now(), p50, percentile(&lat, 0.90), p99)));
     store.close().await;
     vec![row(
         format!("(c) due-to-start latency, {} runs of `@every 1s` among 10k", lat.len()),

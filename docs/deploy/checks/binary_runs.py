@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from artefacts import config_map_toml, container_args, exec_args, of_kind, seconds, single_server, slots, unit_env, unit_file, unit_values, units
-from harness import BEING_BUILT_ENV, HARNESS_ENV, HERE, REPO, SETUP, SYSTEMD, Pending, binary, check, clean_env, has_subcommand, note, run, running, sigterm, sqlite_cli
+from harness import HARNESS_ENV, HERE, REPO, SETUP, SYSTEMD, binary, check, clean_env, note, run, running, sigterm, sqlite_cli
 
 
 @check("every CRONKEEPER_* variable the artefacts and setup pages name exists in the service")
@@ -29,10 +29,8 @@ def _():
     for name in build_args | HARNESS_ENV:
         named.pop(name, None)
     lane_var = re.compile(r"CRONKEEPER_LANES_[A-Z0-9_]+_(SLOTS|DEFAULT_TIMEOUT)$")
-    unknown = {n: str(p) for n, p in named.items() if n not in real and not lane_var.match(n) and n not in BEING_BUILT_ENV}
+    unknown = {n: str(p) for n, p in named.items() if n not in real and not lane_var.match(n)}
     assert not unknown, f"not in service/src: {unknown}"
-    for n in sorted(BEING_BUILT_ENV & set(named) - real):
-        note(f"{n} is being built (RabbitMQ dispatch) and is not in this source yet")
 
 
 @check("every ExecStart and container command line parses with the real binary")
@@ -42,18 +40,11 @@ def _():
     for path in (HERE / "Dockerfile.magento-worker", HERE / "Dockerfile"):
         cmd = re.search(r"^CMD (\[.*\])$", path.read_text(), re.M)
         lines.append((path.name, json.loads(cmd.group(1))))
-    pending = set()
     for where, args in lines:
-        if not has_subcommand(args[0]):
-            pending.add(args[0])
-            continue
-        # clap rejects an unknown flag or value shape before it acts on the
-        # trailing --help, which then exits 0 without starting anything.
+        # clap rejects an unknown subcommand, flag or value shape before it acts
+        # on the trailing --help, which then exits 0 without starting anything.
         r = run([binary(), *args, "--help"])
         assert r.returncode == 0, f"{where}: `cronkeeper {' '.join(args)}`: {r.stderr.strip()}"
-    for name in sorted(pending):
-        assert name == "worker", f"`cronkeeper {name}` does not exist"
-        note("`cronkeeper worker` is being built and is not in this binary yet: its command lines were not checked")
 
 
 def start(args, env, stop_within_s):
@@ -108,8 +99,6 @@ def _():
 def _():
     unit = unit_file(SYSTEMD / "cronkeeper-worker.service")
     args = exec_args(unit)
-    if not has_subcommand(args[0]):
-        raise Pending("`cronkeeper worker` is being built and is not in this binary yet")
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "cronkeeper.toml"
         shutil.copy(SYSTEMD / "cronkeeper.toml.example", config)

@@ -2,13 +2,11 @@
 counts and prints outcomes, and helpers to run tools and the cronkeeper binary.
 
 Each check prints `ok - <name>`, `FAIL - <name>: <why>` or `SKIPPED <name>: <why>`.
-With CI set, a missing tool or binary is a failure, never a skip; a check that
-needs a feature another helper is building now (Pending) is skipped, in CI too.
+With CI set, a missing tool or binary is a failure, never a skip.
 """
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -27,10 +25,6 @@ UNIT_BIN = "/usr/local/bin/cronkeeper"
 # Kubernetes versions the manifests must be valid for: an old one still in
 # wide use and the newest the validator knows.
 K8S_VERSIONS = ["1.27.0", "1.37.0"]
-# Variables being added to the service: until they are in the source, a
-# mention is reported as pending instead of failing the run. Empty now that
-# the AMQP settings have landed.
-BEING_BUILT_ENV: set[str] = set()
 # Variables of the test harness itself, not of cronkeeper.
 HARNESS_ENV = {"CRONKEEPER_BIN", "CRONKEEPER_DEPLOY_VENV", "CRONKEEPER_TEST_POSTGRES_URL", "CRONKEEPER_TEST_MYSQL_URL", "CRONKEEPER_TEST_AMQP_URL"}
 # What cronkeeper needs after drain_timeout + kill_grace: up to 5 s for a
@@ -44,11 +38,6 @@ class Skip(Exception):
     pass
 
 
-class Pending(Exception):
-    """What is checked needs a feature another helper is building now: counted
-    as skipped, in CI too, until the feature is in the binary."""
-
-
 def check(name):
     def wrap(fn):
         try:
@@ -60,9 +49,6 @@ def check(name):
             else:
                 results["skipped"] += 1
                 print(f"SKIPPED {name}: {s}")
-        except Pending as p:
-            results["skipped"] += 1
-            print(f"SKIPPED {name}: pending: {p}")
         except AssertionError as e:
             results["failed"] += 1
             print(f"FAIL - {name}: {e}")
@@ -95,10 +81,6 @@ def binary():
     if not BIN.exists():
         raise Skip(f"no cronkeeper binary at {BIN} (set CRONKEEPER_BIN or cargo build -p cronkeeper)")
     return str(BIN)
-
-
-def has_subcommand(name):
-    return re.search(rf"^\s+{name}\s", run([binary(), "--help"]).stdout, re.M) is not None
 
 
 @contextlib.contextmanager

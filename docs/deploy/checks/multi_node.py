@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from artefacts import exec_args, seconds, unit_env, unit_file, unit_values
-from harness import SYSTEMD, Pending, Skip, check, clean_env, drop_database, fresh_database, has_subcommand, note, query, run, running, sigterm
+from harness import SYSTEMD, Skip, check, clean_env, drop_database, fresh_database, note, query, run, running, sigterm
 
 AMQP_URL = os.environ.get("CRONKEEPER_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
 
@@ -60,8 +60,6 @@ def succeeded_by(kind, url, name, pid):
 
 
 def api_and_worker_together(kind):
-    if not has_subcommand("worker"):
-        raise Pending("`cronkeeper worker` is being built and is not in this binary yet")
     if not broker_reachable():
         raise Skip(f"RabbitMQ is not reachable at {urlparse(AMQP_URL).hostname} (CRONKEEPER_TEST_AMQP_URL)")
     api_unit, worker_unit = unit_file(SYSTEMD / "cronkeeper-api.service"), unit_file(SYSTEMD / "cronkeeper-worker.service")

@@ -19,8 +19,8 @@ use Cronkeeper\Scheduler\Test\Support\MagentoConsumerConfig;
 /**
  * `cronkeeper:sync`'s consumer part and the Queues & Consumers page against the real service.
  *
- * Needs the consumer supervision API (syncMagentoConsumers, consumers/queues with processes,
- * start/stop/restart/setConsumerInstances), which lands with issue 6: until the binary has it these fail.
+ * Uses the consumer supervision API (syncMagentoConsumers, consumers/queues with processes,
+ * start/stop/restart/setConsumerInstances) of the binary under test.
  *
  * @group consumers
  */

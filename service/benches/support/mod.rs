@@ -1,4 +1,10 @@
-//! Helpers for the core bench: stores, job sets, statistics and the real binary.
+//! Helpers for the benches: stores, job sets, statistics, the real binary, and
+//! the SVG charts they write into docs/images/.
+
+pub mod chart;
+// Each bench draws only its own figures.
+#[allow(dead_code)]
+pub mod figures;
 
 use std::fmt;
 use std::path::Path;
