@@ -32,8 +32,10 @@ async fn an_hour_of_minute_runs(api: &Api, code: &str, t0: i64) -> Vec<i64> {
     ids
 }
 
+/// A span as the service prints it (`DateTime` as chrono's RFC 3339).
 fn span(status: &str, start: i64, end: i64, count: i64, first: i64, last: i64) -> Value {
-    json!({ "status": status, "start": iso(start), "end": iso(end), "count": count, "firstRunId": first.to_string(), "lastRunId": last.to_string() })
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339();
+    json!({ "status": status, "start": at(start), "end": at(end), "count": count, "firstRunId": first.to_string(), "lastRunId": last.to_string() })
 }
 
 #[tokio::test]
