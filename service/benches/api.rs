@@ -10,8 +10,13 @@
 //! - (a) `runs(filter: {jobCode, statuses: [FAILED]}, first: 100)` with
 //!   `totalCount`: p50/p99 of sequential requests (target p99 < 10 ms);
 //! - (b) a 24-hour `timeline` for 60 jobs: p50/p99 of sequential requests
-//!   (target p99 < 50 ms);
-//! - (c) requests per second of `jobs(first: 50)` from concurrent client tasks.
+//!   (target p99 < 50 ms), per run (`runs`) and folded (`spans`, with the
+//!   `resolutionSeconds` the Magento module sends at 24 h zoom);
+//! - (c) requests per second of `jobs(first: 50)` from concurrent client tasks,
+//!   and of the admin grid's page (with `lastRun` and `runCounts`) read as one
+//!   `jobs` page (batched) against the same 50 jobs as 50 `job(code)` lookups
+//!   (each job's facts read alone: what a page cost before the batching); a
+//!   failed request marks its row.
 //!
 //! Client and server share the process and its two-core tokio runtime, so the
 //! figures include the client's own cost (request building, reading bodies).
@@ -272,20 +277,27 @@ async fn run() -> Vec<Row> {
     client.warm(TIMELINE_Q, window, 10).await;
     timeline_breakdown(&store, &db, end, &codes).await;
     let (samples, bytes) = client.sequential(TIMELINE_Q, window, requests).await;
-    let st = Stats::of(&samples);
-    println!(
-        "  {st}; response {:.0} KiB",
-        bytes as f64 / 1024.0 / requests as f64
-    );
-    rows.push(row(
-        format!(
-            "24 h `timeline` for 60 jobs (~{runs_n} runs, {:.0} KiB): p50 / p99",
-            bytes as f64 / 1024.0 / requests as f64
-        ),
-        format!("{:.2} / {:.2} ms", st.p50, st.p99),
-        "p99 < 50 ms",
-        Some(st.p99 < 50.0),
-    ));
+    rows.push(timeline_row(&format!("24 h `timeline` for 60 jobs (~{runs_n} runs"), &samples, bytes));
+
+    // (b2) The same window folded, as the module asks for it at 24 h zoom.
+    println!("\n(b2) timeline(..., resolutionSeconds: {MODULE_RESOLUTION_24H}) {{ jobCode spans {{ ... }} }}, {requests} sequential requests");
+    let first = client.check(SPANS_Q, span_window(&codes, end, 0)).await;
+    let spans_n: usize = first["timeline"].as_array().map_or(0, |a| {
+        a.iter()
+            .map(|r| r["spans"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    let counted: i64 = first["timeline"].as_array().map_or(0, |a| {
+        a.iter()
+            .flat_map(|r| r["spans"].as_array().cloned().unwrap_or_default())
+            .map(|s| s["count"].as_i64().unwrap_or(0))
+            .sum()
+    });
+    println!("  last 24 h: {spans_n} spans standing for {counted} run occurrences");
+    client.warm(SPANS_Q, |k| span_window(&codes, end, k), 10).await;
+    spans_breakdown(&store, end, &codes).await;
+    let (samples, bytes) = client.sequential(SPANS_Q, |k| span_window(&codes, end, k), requests).await;
+    rows.push(timeline_row(&format!("24 h `timeline` for 60 jobs folded into `spans` (~{spans_n} spans"), &samples, bytes));
 
     // The same request for 60 hourly jobs (1,440 runs): where a lighter view lands.
     let hourly: Vec<String> = (0..JOBS)
@@ -311,44 +323,80 @@ async fn run() -> Vec<Row> {
         Some(st.p99 < 50.0),
     ));
 
-    // (c) jobs grid, cached token, concurrent clients.
-    println!("\n(c) {{ jobs(first: 50) {{ totalCount nodes {{ code lane nextRunAt }} }} }}: {clients} client tasks for {rps_secs} s");
+    // (c) jobs grid, cached token, concurrent clients: the plain list; the
+    // admin grid's page, whose per-job facts are batched per page; and the same
+    // 50 jobs looked up one by one (every fact its own query, as a page cost
+    // before the batching).
     const JOBS_Q: &str = "{ jobs(first: 50) { totalCount nodes { code lane nextRunAt } } }";
     let first = client.check(JOBS_Q, json!({})).await;
     println!(
-        "  totalCount {}, {} nodes",
+        "\n(c) jobs: totalCount {}, {} nodes a page",
         first["jobs"]["totalCount"],
         first["jobs"]["nodes"].as_array().map_or(0, Vec::len)
     );
-    client.warm(JOBS_Q, |_| json!({}), 50).await;
-    let (rps, lat, errors) = client
-        .load(JOBS_Q, clients, Duration::from_secs(rps_secs))
-        .await;
-    let st = Stats::of(&lat);
-    println!(
-        "  {rps:.0} requests/s, {} requests, {errors} failed; latency under load {st}",
-        lat.len()
-    );
-    rows.push(row(
-        format!("`jobs(first: 50)` with a cached token, {clients} loopback clients"),
-        format!(
-            "{rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms)",
-            st.p50, st.p99
-        ),
-        "-",
-        None,
-    ));
-    if errors > 0 {
+    let lookups: String = (0..50)
+        .map(|i| format!("j{i}: job(code: \"{}\") {{ {GRID_FIELDS} }} ", code(i)))
+        .collect();
+    for (label, query) in [
+        (format!("`jobs(first: 50)` with a cached token, {clients} loopback clients"), JOBS_Q.to_string()),
+        ("  the grid's page: + lastRun, runCounts (batched per page)".to_string(), GRID_Q.to_string()),
+        ("  the same 50 jobs as 50 `job(code)` lookups (one query per fact and job)".to_string(), format!("{{ {lookups} }}")),
+    ] {
+        println!("\n(c) {}: {clients} client tasks for {rps_secs} s", label.trim());
+        client.check(&query, json!({})).await;
+        client.warm(&query, |_| json!({}), 20).await;
+        let (rps, lat, errors) = client
+            .load(&query, clients, Duration::from_secs(rps_secs))
+            .await;
+        let st = Stats::of(&lat);
+        println!(
+            "  {rps:.0} requests/s, {} requests, {errors} failed; latency under load {st}",
+            lat.len()
+        );
         rows.push(row(
-            "  failed requests during (c)",
-            errors.to_string(),
-            "0",
-            Some(false),
+            label,
+            format!(
+                "{rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms)",
+                st.p50, st.p99
+            ),
+            "-",
+            if errors > 0 { Some(false) } else { None },
         ));
     }
 
     store.close().await;
     rows
+}
+
+/// Prints and tabulates one timeline measurement against its target;
+/// `what` is completed with the mean response size.
+fn timeline_row(what: &str, samples: &[Duration], bytes: usize) -> Row {
+    let st = Stats::of(samples);
+    let kib = bytes as f64 / 1024.0 / samples.len().max(1) as f64;
+    println!("  {st}; response {kib:.0} KiB");
+    row(
+        format!("{what}, {kib:.0} KiB): p50 / p99"),
+        format!("{:.2} / {:.2} ms", st.p50, st.p99),
+        "p99 < 50 ms",
+        Some(st.p99 < 50.0),
+    )
+}
+
+/// The store's share of a folded timeline request: `store::timeline::spans`
+/// (the bucketed GROUP BY and the fold), without GraphQL and HTTP.
+async fn spans_breakdown(store: &Store, end: i64, codes: &[String]) {
+    let from = end - DAY;
+    let mut st = Vec::new();
+    let mut n = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        n = cronkeeper::store::timeline::spans(store, from, end, Some(codes), end, MODULE_RESOLUTION_24H * 1000)
+            .await
+            .unwrap()
+            .len();
+        st.push(t.elapsed());
+    }
+    println!("  store::timeline::spans: {n} spans, {}", Stats::of(&st));
 }
 
 /// Where a timeline request's time goes: the SQL alone on a plain SQLite
@@ -398,6 +446,24 @@ async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes
         Stats::of(&st)
     );
     conn.close().await.unwrap();
+}
+
+/// The folded timeline as the module's timeline.js asks for it at 24 h zoom.
+const SPANS_Q: &str = "query($from: DateTime!, $to: DateTime!, $codes: [String!], $res: Int) { timeline(from: $from, to: $to, jobCodes: $codes, resolutionSeconds: $res) \
+    { jobCode spans { status start end count firstRunId lastRunId } } }";
+
+/// What timeline.js sends at 24 h zoom on a 1,180 px track (a 1,400 px admin
+/// page): the time 16 pixels stand for, `ceil(86,400 s / 1,180 * 16)`.
+const MODULE_RESOLUTION_24H: i64 = 1172;
+
+/// The fields the module's jobs grid shows per job.
+const GRID_FIELDS: &str = "code lane nextRunAt lastRun { status finishedAt } runCounts { status count }";
+const GRID_Q: &str = "{ jobs(first: 50) { totalCount nodes { code lane nextRunAt lastRun { status finishedAt } runCounts { status count } } } }";
+
+/// A 24-hour window sliding back an hour per request, as in (b), folded.
+fn span_window(codes: &[String], end: i64, k: usize) -> Value {
+    let from = end - DAY - (k % 48) as i64 * HOUR;
+    json!({ "from": iso(from), "to": iso(from + DAY), "codes": codes, "res": MODULE_RESOLUTION_24H })
 }
 
 fn iso(ms: i64) -> String {

@@ -279,8 +279,65 @@ async fn a_websocket_without_a_valid_token_is_closed_unauthenticated() {
         ws.send(Message::text(json!({ "type": "connection_init", "payload": payload }).to_string())).await.unwrap();
         let reply = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap();
         match reply {
-            Some(Ok(Message::Close(Some(frame)))) => assert!(frame.reason.contains("UNAUTHENTICATED"), "{frame:?}"),
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4403, "graphql-ws: a refused connection_init is 4403 Forbidden: {frame:?}");
+                assert!(frame.reason.contains("UNAUTHENTICATED"), "{frame:?}");
+            }
             other => panic!("expected a close frame, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_websocket_with_an_expired_or_wrongly_signed_token_is_closed_forbidden() {
+    let api = spawn_api().await;
+    let mut expired = claims("viewer");
+    expired["iat"] = json!(now_secs() - 600);
+    expired["exp"] = json!(now_secs() - 300);
+    let cases = [("expired", mint_raw(&hs256(), &expired, SECRET.as_bytes())), ("other key", mint_raw(&hs256(), &claims("admin"), b"another-key-that-is-long-enough-0123456789"))];
+    for (what, token) in cases {
+        let mut ws = ws_connect(&api).await;
+        let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+        ws.send(Message::text(init.to_string())).await.unwrap();
+        match tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4403, "{what}: {frame:?}"),
+            other => panic!("{what}: expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// Opens a subscription authenticated by `token`; returns the socket once acknowledged.
+async fn subscribed(api: &Api, token: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut ws = ws_connect(api).await;
+    ws.send(Message::text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string())).await.unwrap();
+    let ack = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { runEvents { runId } }" } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    ws
+}
+
+#[tokio::test]
+async fn a_subscription_is_closed_with_4401_when_its_token_expires() {
+    let api = spawn_api().await;
+    let mut short = claims("viewer");
+    short["exp"] = json!(now_secs() + 3);
+    let mut short_lived = subscribed(&api, &mint_raw(&hs256(), &short, SECRET.as_bytes())).await;
+    let mut long_lived = subscribed(&api, &token("viewer")).await;
+    let opened = std::time::Instant::now();
+    let frame = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), short_lived.next()).await.expect("not closed within 10 s") {
+            Some(Ok(Message::Close(Some(frame)))) => break frame,
+            Some(Ok(Message::Close(None))) | None => panic!("closed without a code"),
+            Some(_) => continue,
+        }
+    };
+    assert_eq!(u16::from(frame.code), 4401, "{frame:?}");
+    assert!(frame.reason.contains("UNAUTHENTICATED") && frame.reason.contains("expired"), "{frame:?}");
+    assert!(opened.elapsed() >= std::time::Duration::from_millis(1500), "closed at expiry, not at once: {:?}", opened.elapsed());
+    // A subscription whose token is still valid keeps working.
+    api.create_job("still_watched").await;
+    api.ok("operator", r#"mutation { runJobNow(code: "still_watched") { id } }"#, json!({})).await;
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), long_lived.next()).await.expect("the long-lived subscription got nothing").unwrap().unwrap();
+    assert!(next.to_text().unwrap().contains("\"next\""), "{next:?}");
 }

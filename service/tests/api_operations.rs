@@ -420,3 +420,38 @@ async fn a_subscription_receives_run_events_as_they_happen() {
     assert_eq!(event["payload"]["data"]["runEvents"]["status"], "QUEUED");
     assert_eq!(event["payload"]["data"]["runEvents"]["run"]["trigger"], "MANUAL");
 }
+
+#[tokio::test]
+async fn the_jobs_page_answers_last_run_counts_and_next_run_as_each_job_alone_does() {
+    let api = spawn_api().await;
+    let now = chrono::Utc::now().timestamp_millis();
+    for code in ["p_busy", "p_failing", "p_never", "p_paused"] {
+        api.create_job(code).await;
+    }
+    api.ok("operator", r#"mutation { pauseJob(code: "p_paused") { code } }"#, json!({})).await;
+    for (i, status) in ["SUCCEEDED", "FAILED", "SUCCEEDED"].iter().enumerate() {
+        let at = now - 3_600_000 + i as i64 * 60_000;
+        insert_run(&api, "p_busy", status, at, Some(at), Some(at + 1_000), 0).await;
+    }
+    insert_run(&api, "p_failing", "FAILED", now - 60_000, Some(now - 60_000), Some(now - 50_000), 0).await;
+    insert_run(&api, "p_failing", "SUCCEEDED", now - 3 * 86_400_000, Some(now - 3 * 86_400_000), Some(now - 3 * 86_400_000 + 1), 0).await;
+    api.ok("operator", r#"mutation { runJobNow(code: "p_busy") { id } }"#, json!({})).await;
+
+    const FIELDS: &str = "code nextRunAt lastRun { id status } runCounts { status count } week: runCounts(since: \"2000-01-01T00:00:00Z\") { status count }";
+    let page = api.ok("viewer", &format!("{{ jobs(first: 50) {{ nodes {{ {FIELDS} }} }} }}"), json!({})).await;
+    let nodes = page["jobs"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 4);
+    for node in nodes {
+        let alone = api.ok("viewer", &format!("query($c: String!) {{ job(code: $c) {{ {FIELDS} }} }}"), json!({ "c": node["code"] })).await;
+        assert_eq!(node, &alone["job"], "the page's answer for {} differs from job(code)", node["code"]);
+    }
+    let busy = nodes.iter().find(|n| n["code"] == "p_busy").unwrap();
+    assert_eq!(busy["lastRun"]["status"], "SUCCEEDED", "the queued run is not the last run: {busy}");
+    assert_eq!(busy["runCounts"].as_array().unwrap().len(), 3, "SUCCEEDED, FAILED and the QUEUED run: {busy}");
+    let failing = nodes.iter().find(|n| n["code"] == "p_failing").unwrap();
+    assert_eq!(failing["runCounts"], json!([{ "status": "FAILED", "count": 1 }]), "the default window is the last day");
+    assert_eq!(failing["week"].as_array().unwrap().len(), 2, "an aliased runCounts keeps its own `since`");
+    let never = nodes.iter().find(|n| n["code"] == "p_never").unwrap();
+    assert!(never["lastRun"].is_null() && never["runCounts"] == json!([]));
+    assert!(nodes.iter().find(|n| n["code"] == "p_paused").unwrap()["nextRunAt"].is_null());
+}

@@ -132,6 +132,17 @@ GRAPHQL;
   }
 }';
 
+    /**
+     * The timeline at wide zoom (24 h, 7 d): runs folded by the service into spans of one status, so the
+     * answer stays small however many runs the window holds. timeline.js holds the same text (SPANS_QUERY).
+     */
+    public const TIMELINE_SPANS = 'query TimelineSpans($from: DateTime!, $to: DateTime!, $jobCodes: [String!], $resolutionSeconds: Int) {
+  timeline(from: $from, to: $to, jobCodes: $jobCodes, resolutionSeconds: $resolutionSeconds) {
+    jobCode
+    spans { status start end count firstRunId lastRunId }
+  }
+}';
+
     /** Everything the dashboard shows, in one round trip (Model/Dashboard/DashboardData). */
     public const DASHBOARD = 'query Dashboard($errors: ' . self::TYPE_RUN_FILTER . ', $errorLimit: Int, $alertLimit: Int) {
   lanes { name slots busy queued oldestQueuedAt oldestQueuedAgeSeconds }

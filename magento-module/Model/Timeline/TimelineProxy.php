@@ -6,13 +6,13 @@ namespace Cronkeeper\Scheduler\Model\Timeline;
 use Cronkeeper\Scheduler\Api\ServiceClientInterface;
 use Cronkeeper\Scheduler\Model\GraphQl\Exception\GraphQlException;
 use Cronkeeper\Scheduler\Model\GraphQl\Exception\ServiceUnavailableException;
-use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 
 /**
  * The timeline component's data source behind Controller/Adminhtml/Timeline/Data: request parameters
- * (from, to, jobCodes[]) in, Queries::TIMELINE run with the client's minted token, an answer in GraphQL's
- * shape out ({data} or {errors: [{message, extensions: {code}}]}) with the HTTP status to send.
- * Only this one query is ever sent: the browser chooses the window and the jobs, not the operation.
+ * (from, to, jobCodes[], view, resolutionSeconds) in, Queries::TIMELINE (or Queries::TIMELINE_SPANS for
+ * view=spans) run with the client's minted token, an answer in GraphQL's shape out ({data} or
+ * {errors: [{message, extensions: {code}}]}) with the HTTP status to send.
+ * Only these two queries are ever sent: the browser chooses the window, the jobs and the view, not the operation.
  * Plain PHP, so the browser test serves it on its standalone page exactly as Magento does.
  */
 class TimelineProxy
@@ -28,12 +28,13 @@ class TimelineProxy
     public function answer(array $params): array
     {
         try {
+            $query = TimelineRequest::query($params);
             $variables = TimelineRequest::variables($params);
         } catch (\InvalidArgumentException $e) {
             return self::error(400, $e->getMessage(), 'BAD_USER_INPUT');
         }
         try {
-            return ['status' => 200, 'body' => ['data' => $this->client->execute(Queries::TIMELINE, $variables)]];
+            return ['status' => 200, 'body' => ['data' => $this->client->execute($query, $variables)]];
         } catch (ServiceUnavailableException $e) {
             return self::error(503, $e->getMessage(), 'SERVICE_UNAVAILABLE');
         } catch (GraphQlException $e) {

@@ -3,10 +3,13 @@ declare(strict_types=1);
 
 namespace Cronkeeper\Scheduler\Model\Timeline;
 
+use Cronkeeper\Scheduler\Model\GraphQl\Queries;
+
 /**
- * Turns the timeline proxy's request parameters (`from`, `to`, `jobCodes[]`) into the variables of
- * Queries::TIMELINE, refusing anything the service would refuse with a message that names the parameter.
- * Plain PHP, so it is unit-tested without Magento.
+ * Turns the timeline proxy's request parameters (`from`, `to`, `jobCodes[]`, and for the folded view
+ * `view=spans` with `resolutionSeconds`) into the query to run (Queries::TIMELINE or
+ * Queries::TIMELINE_SPANS) and its variables, refusing anything the service would refuse with a message
+ * that names the parameter. Plain PHP, so it is unit-tested without Magento.
  */
 final class TimelineRequest
 {
@@ -15,8 +18,20 @@ final class TimelineRequest
     private const MAX_JOB_CODES = 200;
 
     /**
+     * Queries::TIMELINE_SPANS for `view=spans`, else Queries::TIMELINE (the browser picks the view, never
+     * the document).
+     *
      * @param array<string, mixed> $params
-     * @return array{from: string, to: string, jobCodes: list<string>|null}
+     * @throws \InvalidArgumentException naming the bad parameter
+     */
+    public static function query(array $params): string
+    {
+        return self::folded($params) ? Queries::TIMELINE_SPANS : Queries::TIMELINE;
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     * @return array{from: string, to: string, jobCodes: list<string>|null, resolutionSeconds?: int}
      * @throws \InvalidArgumentException naming the bad parameter
      */
     public static function variables(array $params): array
@@ -30,11 +45,40 @@ final class TimelineRequest
             throw new \InvalidArgumentException('The window from "from" to "to" may be at most 31 days.');
         }
 
-        return [
+        $variables = [
             'from' => $from->format('Y-m-d\TH:i:s.v\Z'),
             'to' => $to->format('Y-m-d\TH:i:s.v\Z'),
             'jobCodes' => self::jobCodes($params['jobCodes'] ?? null),
         ];
+        if (self::folded($params)) {
+            $variables['resolutionSeconds'] = self::resolution($params['resolutionSeconds'] ?? null, $to->getTimestamp() - $from->getTimestamp());
+        }
+        return $variables;
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    private static function folded(array $params): bool
+    {
+        $view = $params['view'] ?? 'runs';
+        if ($view !== 'runs' && $view !== 'spans') {
+            throw new \InvalidArgumentException('"view" must be "runs" or "spans".');
+        }
+        return $view === 'spans';
+    }
+
+    /** Whole seconds between 1 and the window's length, as the service accepts them. */
+    private static function resolution(mixed $value, int $spanSeconds): int
+    {
+        if (!is_string($value) || !preg_match('/^[0-9]{1,10}$/', $value)) {
+            throw new \InvalidArgumentException('"resolutionSeconds" is required with view=spans (whole seconds).');
+        }
+        $seconds = (int)$value;
+        if ($seconds < 1 || $seconds > $spanSeconds) {
+            throw new \InvalidArgumentException('"resolutionSeconds" must be between 1 and the window\'s length in seconds.');
+        }
+        return $seconds;
     }
 
     /**

@@ -76,7 +76,7 @@ TOML;
     private const MUST_SHOW = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'KILLED', 'MISSED'];
 
     private const TIMELINE = 'query ($from: DateTime!, $to: DateTime!) {
-  timeline(from: $from, to: $to) { jobCode runs { id status error } }
+  timeline(from: $from, to: $to) { jobCode runs { id status error count } }
 }';
     private const RUN = 'query ($id: ID!) { run(id: $id) { id status } }';
 
@@ -218,6 +218,19 @@ TOML;
             return {from: t.getAttribute('data-from'), to: t.getAttribute('data-to'), loads: +t.getAttribute('data-loads'), rows: rows};");
     }
 
+    /**
+     * @param array<string, array<string, mixed>> $byJob
+     * @return array<string, array<string, mixed>> jobs and, in each, their keys in order
+     */
+    private static function sortedByJob(array $byJob): array
+    {
+        ksort($byJob);
+        return array_map(static function (array $inner): array {
+            ksort($inner);
+            return $inner;
+        }, $byJob);
+    }
+
     private static function rgb(string $hex): string
     {
         [$r, $g, $b] = sscanf($hex, '#%02x%02x%02x');
@@ -251,16 +264,8 @@ TOML;
                 $colorOf[$block['status']] = $block['color'];
             }
         }
-        $sorted = static function (array $byJob): array {
-            ksort($byJob);
-            return array_map(static function (array $runs): array {
-                ksort($runs);
-                return $runs;
-            }, $byJob);
-        };
-
-        self::assertSame(array_keys($sorted($expected)), array_keys($shown['rows']), 'one row per job, in code order');
-        self::assertSame($sorted($expected), $sorted($actual), 'every run of the API is a block with its status');
+        self::assertSame(array_keys(self::sortedByJob($expected)), array_keys($shown['rows']), 'one row per job, in code order');
+        self::assertSame(self::sortedByJob($expected), self::sortedByJob($actual), 'every run of the API is a block with its status');
         return $colorOf;
     }
 
@@ -296,6 +301,12 @@ TOML;
             $asked = array_map(static fn (string $l) => json_decode($l, true), $lines);
             $windows = array_map(static fn (?array $v) => $v === null ? null : strtotime($v['to']) - strtotime($v['from']), $asked);
             self::assertContains($seconds, $windows, "a $zoom query reached the service");
+            // 24 h and 7 d ask for spans with a resolution; 1 h and 6 h for every run.
+            $folded = $seconds >= 86400;
+            $last = end($asked);
+            self::assertSame($folded, isset($last['resolutionSeconds']), "$zoom: resolutionSeconds sent only when folded");
+            self::assertSame($folded ? 'spans' : 'runs', $this->browser()->execute('return document.getElementById("timeline").getAttribute("data-view");'));
+            self::assertSame($folded, (bool)$this->browser()->execute('return document.querySelector(".ck-tl-run.ck-tl-span") !== null;'), "$zoom: span blocks");
 
             // How far apart the first and the last run are drawn: the wider the window, the closer.
             $spread[$zoom] = $this->browser()->execute('var lefts = [];
@@ -305,6 +316,63 @@ TOML;
         self::assertGreaterThan($spread['6h'] * 4, $spread['1h'], 'zooming in from 6 h to 1 h spreads the runs out');
         self::assertGreaterThan($spread['7d'] * 4, $spread['24h'], 'zooming out from 24 h to 7 d squeezes them together');
         self::assertGreaterThan(0, $this->browser()->execute('return document.querySelectorAll(".ck-tl-axis .ck-tl-tick").length;'));
+    }
+
+    /**
+     * At 24 h the page draws the service's spans: per job and status they hold exactly the runs the per-run
+     * timeline has for the same window (a failure is never folded into a success), in fewer blocks.
+     */
+    public function testTheWideZoomDrawsSpansThatKeepEveryFailure(): void
+    {
+        $this->waitUntilReady();
+        $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="24h"]'));
+        $this->browser()->waitFor('zoom 24h', "var t = document.getElementById('timeline');
+            return t.getAttribute('data-zoom') === '24h' && t.getAttribute('data-view') === 'spans' && t.getAttribute('data-state') === 'ready';");
+        $shown = $this->browser()->execute("var t = document.getElementById('timeline'), rows = {}, blocks = 0;
+            t.querySelectorAll('.ck-tl-row').forEach(function (row) {
+                var counts = {};
+                row.querySelectorAll('.ck-tl-run').forEach(function (b) {
+                    blocks++;
+                    var s = b.getAttribute('data-status');
+                    counts[s] = (counts[s] || 0) + Number(b.getAttribute('data-count'));
+                });
+                rows[row.getAttribute('data-job-code')] = counts;
+            });
+            return {from: t.getAttribute('data-from'), to: t.getAttribute('data-to'), rows: rows, blocks: blocks};");
+        $rows = self::$service->query(self::TIMELINE, ['from' => $shown['from'], 'to' => $shown['to']], 'viewer')['timeline'];
+        $expected = [];
+        $runs = 0;
+        foreach ($rows as $row) {
+            foreach ($row['runs'] as $run) {
+                $expected[$row['jobCode']][$run['status']] = ($expected[$row['jobCode']][$run['status']] ?? 0) + $run['count'];
+                $runs++;
+            }
+        }
+        self::assertSame(self::sortedByJob($expected), self::sortedByJob($shown['rows']), 'the spans hold every run, each under its own status');
+        self::assertGreaterThan(0, $expected['export_orders']['FAILED'] ?? 0, 'failures are in the window');
+        self::assertLessThan($runs, $shown['blocks'], 'runs of one status were folded into fewer blocks');
+
+        // A span's details say how many runs it holds and link to its latest run (a span nothing covers).
+        $found = $this->browser()->execute('var found = null;
+            document.querySelectorAll(".ck-tl-run.ck-tl-span[data-status=\\"SUCCEEDED\\"]").forEach(function (b) {
+                var r = b.getBoundingClientRect();
+                if (!found && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === b) {
+                    found = {id: b.getAttribute("data-run-id"), job: b.closest(".ck-tl-row").getAttribute("data-job-code")};
+                }
+            });
+            return found;');
+        self::assertIsArray($found, 'a folded block can be pointed at');
+        $id = (string)$found['id'];
+        $this->browser()->hover($this->browser()->find('.ck-tl-row[data-job-code="' . $found['job'] . '"] .ck-tl-run[data-run-id="' . $id . '"]'));
+        $text = (string)$this->browser()->waitFor('the span details', "var tip = document.querySelector('.ck-tl-tooltip');
+            return !tip.hidden && tip.getAttribute('data-run-id') === arguments[0] ? tip.innerText : null;", [$id]);
+        self::assertStringContainsString((string)$found['job'], $text);
+        self::assertStringContainsString('#' . $id, $text);
+        self::assertMatchesRegularExpression('/Runs\s+\d+/', $text);
+
+        $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="6h"]'));
+        $this->browser()->waitFor('back to 6h', "var t = document.getElementById('timeline');
+            return t.getAttribute('data-view') === 'runs' && t.getAttribute('data-state') === 'ready';");
     }
 
     public function testHoveringABlockShowsTheRunsDetails(): void

@@ -87,6 +87,33 @@ TOML;
         self::assertSame([], self::timeline(null, 7200, -3600));
     }
 
+    public function testTheFoldedViewFoldsEachJobsRunsIntoFewerSpansOfTheirStatus(): void
+    {
+        $params = [
+            'from' => gmdate('Y-m-d\TH:i:s', time() - 600) . '.000Z', 'to' => gmdate('Y-m-d\TH:i:s', time() + 60) . '.000Z',
+            'view' => 'spans', 'resolutionSeconds' => '60',
+        ];
+        $spans = self::$service->query(TimelineRequest::query($params), TimelineRequest::variables($params), 'viewer')['timeline'];
+        $runs = self::timeline(null);
+        self::assertSame(array_column($runs, 'jobCode'), array_column($spans, 'jobCode'));
+        foreach ($spans as $i => $row) {
+            $perStatus = [];
+            foreach ($runs[$i]['runs'] as $run) {
+                $perStatus[$run['status']] = ($perStatus[$run['status']] ?? 0) + $run['count'];
+            }
+            $folded = [];
+            foreach ($row['spans'] as $span) {
+                $folded[$span['status']] = ($folded[$span['status']] ?? 0) + $span['count'];
+            }
+            // Runs can end between the two reads: compare the finished statuses only.
+            unset($perStatus['RUNNING'], $perStatus['QUEUED'], $folded['RUNNING'], $folded['QUEUED']);
+            foreach ($folded as $status => $count) {
+                self::assertEqualsWithDelta($perStatus[$status] ?? 0, $count, 2, "{$row['jobCode']} $status");
+            }
+            self::assertLessThan(count($runs[$i]['runs']), count($row['spans']), "{$row['jobCode']}: every-second runs of one status fold");
+        }
+    }
+
     public function testTheServiceAgreesWithTheProxysLimitOf31Days(): void
     {
         // TimelineRequest refuses a longer window before it is sent; the service refuses it too.

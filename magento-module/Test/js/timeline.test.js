@@ -80,3 +80,44 @@ test('every RunStatus of the schema has a label and a colour of its own', () => 
 test('the zooms are the four the admin offers', () => {
     assert.deepEqual(Object.keys(CronkeeperTimeline.ZOOMS), ['1h', '6h', '24h', '7d']);
 });
+
+test('wide zooms ask for spans, narrow ones for every run', () => {
+    const folded = Object.entries(CronkeeperTimeline.ZOOMS).filter(([, z]) => z.folded).map(([k]) => k);
+    assert.deepEqual(folded, ['24h', '7d']);
+    assert.match(CronkeeperTimeline.SPANS_QUERY, /spans \{ status start end count firstRunId lastRunId \}/);
+    assert.doesNotMatch(CronkeeperTimeline.QUERY, /spans/);
+});
+
+test('the resolution is the time 16 pixels of the track stand for', () => {
+    const { resolutionSeconds } = CronkeeperTimeline.layout;
+    assert.equal(resolutionSeconds(DAY, 1180), 1172);
+    assert.equal(resolutionSeconds(7 * DAY, 1180), 8201);
+    assert.equal(resolutionSeconds(DAY, 0), 1172, 'before layout: the default width');
+    assert.equal(resolutionSeconds(1000, 5000), 1, 'never below a second');
+});
+
+test('a span is drawn from its first start to its last end, never backwards', () => {
+    const { spanExtent } = CronkeeperTimeline.layout;
+    assert.deepEqual(spanExtent({ start: '2026-11-27T10:00:00Z', end: '2026-11-27T11:00:00Z' }),
+        [Date.parse('2026-11-27T10:00:00Z'), Date.parse('2026-11-27T11:00:00Z')]);
+    assert.deepEqual(spanExtent({ start: '2026-11-27T10:00:00Z', end: '2026-11-27T09:00:00Z' }),
+        [Date.parse('2026-11-27T10:00:00Z'), Date.parse('2026-11-27T10:00:00Z')]);
+});
+
+test('the proxy is told the folded view and its resolution, never a query', async () => {
+    const asked = [];
+    global.fetch = async (url) => {
+        asked.push(url);
+        return { status: 200, text: async () => JSON.stringify({ data: { timeline: [] } }) };
+    };
+    try {
+        const fetchData = CronkeeperTimeline.proxy('/timeline/data');
+        await fetchData(CronkeeperTimeline.SPANS_QUERY, { from: '2026-11-26T10:00:00.000Z', to: '2026-11-27T10:00:00.000Z', jobCodes: null, resolutionSeconds: 1172 });
+        await fetchData(CronkeeperTimeline.QUERY, { from: '2026-11-27T09:00:00.000Z', to: '2026-11-27T10:00:00.000Z', jobCodes: ['a'] });
+    } finally {
+        delete global.fetch;
+    }
+    assert.match(asked[0], /[?&]view=spans&resolutionSeconds=1172(&|$)/);
+    assert.doesNotMatch(asked[1], /view=|resolutionSeconds|query/);
+    assert.match(asked[1], /jobCodes%5B%5D=a|jobCodes\[\]=a/);
+});

@@ -67,6 +67,8 @@ impl Role {
 pub struct Principal {
     pub subject: String,
     pub role: Role,
+    /// The token's `exp`, in ms: a WebSocket authenticated by it is closed then.
+    pub expires_at: EpochMs,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -195,7 +197,7 @@ impl Verifier {
         if claims.sub.trim().is_empty() {
             return Err(AuthError::MissingClaim("sub".into()));
         }
-        Ok(Principal { subject: claims.sub, role })
+        Ok(Principal { subject: claims.sub, role, expires_at: claims.exp.saturating_mul(1000) })
     }
 }
 
@@ -330,7 +332,7 @@ mod tests {
         let now = chrono::Utc::now().timestamp_millis();
         let token = mint(&Secret::new(SECRET.into()), "alice", Role::Operator, Duration::from_secs(600), now, None);
         let p = v.authenticate(Some(&format!("Bearer {token}")), now).unwrap();
-        assert_eq!(p, Principal { subject: "alice".into(), role: Role::Operator });
+        assert_eq!(p, Principal { subject: "alice".into(), role: Role::Operator, expires_at: (now / 1000 + 600) * 1000 });
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! Authentication happens here, before GraphQL runs: a POST without a valid
 //! bearer token gets one UNAUTHENTICATED error and executes nothing (not even
-//! introspection); a WebSocket must present its token in `connection_init`.
+//! introspection); a WebSocket must present its token in `connection_init`
+//! and is closed when that token expires ([`websocket`]).
 //! Role checks and the audit log are per mutation, in [`audit`].
 
 pub mod audit;
@@ -14,12 +15,12 @@ pub mod errors;
 pub mod health;
 pub mod metrics;
 pub mod schema;
+pub mod websocket;
 
 use std::sync::Arc;
 
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
-use async_graphql::Data;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -140,9 +141,8 @@ async fn graphql_get(State(app): State<Arc<App>>, request: Request) -> Response 
         return Html(playground_html()).into_response();
     }
     let (mut parts, _body) = request.into_parts();
-    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
-        Ok(p) => p,
-        Err(rejection) => return rejection.into_response(),
+    let Some(protocol) = websocket::protocol(&parts.headers) else {
+        return StatusCode::BAD_REQUEST.into_response();
     };
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(u) => u,
@@ -160,34 +160,7 @@ async fn graphql_get(State(app): State<Arc<App>>, request: Request) -> Response 
             }
         },
     };
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        let auth_app = app.clone();
-        GraphQLWebSocket::new(socket, app.schema.clone(), protocol)
-            .on_connection_init(move |payload| async move { ws_connection_init(&auth_app, upgraded_as, payload) })
-            .serve()
-    })
-}
-
-/// graphql-transport-ws sends no HTTP headers a browser can set, so the token
-/// comes in the `connection_init` payload: `{"Authorization": "Bearer ..."}`.
-/// A token there is always checked; without one, an upgrade request that
-/// carried a valid `Authorization` header is enough.
-fn ws_connection_init(app: &App, upgraded_as: Option<Principal>, payload: serde_json::Value) -> async_graphql::Result<Data> {
-    let token = payload.as_object().and_then(|o| {
-        o.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str())
-    });
-    let outcome = match (token, upgraded_as) {
-        (None, Some(principal)) => Ok(principal),
-        (token, _) => app.authenticate(token),
-    };
-    match outcome {
-        Ok(principal) => {
-            let mut data = Data::default();
-            data.insert(principal);
-            Ok(data)
-        }
-        Err(e) => Err(async_graphql::Error::new(format!("{}: {}", e.code(), e.public_message()))),
-    }
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| websocket::serve(app, socket, protocol, upgraded_as))
 }
 
 /// GraphiQL with its headers editor open and pre-filled with the header to

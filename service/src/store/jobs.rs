@@ -1,5 +1,7 @@
 //! Jobs: saving, reading, filtering, pausing, and the scheduler's fire cursor.
 
+use std::collections::HashMap;
+
 use sqlx::Row as _;
 use tracing::instrument;
 
@@ -258,6 +260,17 @@ pub async fn cursors(store: &Store) -> Result<Vec<(String, FireCursor)>> {
             ))
         })
         .collect()
+}
+
+/// The scheduler's next fire time of each job that has one (a page of the grid).
+#[instrument(skip(store, codes), fields(jobs = codes.len()))]
+pub async fn next_fires(store: &Store, codes: &[String]) -> Result<HashMap<String, EpochMs>> {
+    let mut w = Where::default();
+    w.and_in("code", codes);
+    w.and("next_fire_at IS NOT NULL", []);
+    let sql = store.sql(&format!("SELECT code, next_fire_at FROM jobs{}", w.sql())).into_owned();
+    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
+    found.iter().map(|r| Ok((rows::text(r, "code")?, r.try_get::<i64, _>("next_fire_at")?))).collect()
 }
 
 pub async fn next_fire(store: &Store, code: &str) -> Result<Option<EpochMs>> {

@@ -5,6 +5,8 @@
 //! when a worker takes the run, so a late worker or a recovery pass that holds
 //! an old claim changes nothing.
 
+use std::collections::HashMap;
+
 use sqlx::Row as _;
 use tracing::instrument;
 
@@ -606,6 +608,42 @@ pub async fn last_run(store: &Store, code: &str) -> Result<Option<Run>> {
     );
     let row = sqlx::query(&store.sql(&sql)).bind(code).fetch_optional(store.reader()).await?;
     row.as_ref().map(rows::run).transpose()
+}
+
+/// [`status_counts`] for many jobs in one query (a page of the jobs grid).
+#[instrument(skip(store, codes), fields(jobs = codes.len()))]
+pub async fn status_counts_of(store: &Store, codes: &[String], since: EpochMs) -> Result<HashMap<String, Vec<(RunStatus, i64)>>> {
+    let mut w = Where::default();
+    w.and_in("job_code", codes);
+    w.and("scheduled_at >= ?", [Value::from(since)]);
+    let sql = store.sql(&format!("SELECT job_code, status, COUNT(*) AS n FROM runs{} GROUP BY job_code, status", w.sql())).into_owned();
+    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
+    let mut out: HashMap<String, Vec<(RunStatus, i64)>> = HashMap::new();
+    for r in &found {
+        let status = rows::text(r, "status")?;
+        let status = RunStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("run status `{status}`")))?;
+        out.entry(rows::text(r, "job_code")?).or_default().push((status, r.try_get::<i64, _>("n")?));
+    }
+    Ok(out)
+}
+
+/// [`last_run`] for many jobs in one query: per job, the id of its latest
+/// started run is looked up on `runs_job_time` (newest first, a few entries
+/// each), then those runs are read.
+#[instrument(skip(store, codes), fields(jobs = codes.len()))]
+pub async fn last_runs_of(store: &Store, codes: &[String]) -> Result<HashMap<String, Run>> {
+    let mut w = Where::default();
+    w.and_in("code", codes);
+    // A derived table rather than `id IN (SELECT ...)`: MySQL refuses LIMIT under IN.
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM runs JOIN (SELECT (SELECT r.id FROM runs r WHERE r.job_code = jobs.code \
+           AND r.status NOT IN ('PENDING', 'QUEUED') ORDER BY r.scheduled_at DESC, r.id DESC LIMIT 1) AS last_id \
+           FROM jobs{}) latest ON runs.id = latest.last_id",
+        w.sql()
+    );
+    let sql = store.sql(&sql).into_owned();
+    let found = bind(sqlx::query(&sql), &w.binds).fetch_all(store.reader()).await?;
+    found.iter().map(|r| rows::run(r).map(|run| (run.job_code.clone(), run))).collect()
 }
 
 /// Deletes at most `batch` finished runs with one of `statuses` scheduled before

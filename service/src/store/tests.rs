@@ -344,6 +344,27 @@ async fn history_queries_retries_and_cancels_agree(store: Store) {
     expected.output = None;
     (expected.heartbeat_at, expected.pid, expected.pid_start) = (None, None, None);
     assert_eq!(full[0], expected, "every column a timeline reads round-trips");
+    // Folded: the two queued runs 100 ms apart join; the failure (started at 400) stands alone.
+    let spans = crate::store::timeline::spans(&store, 150, 350, Some(&j), 500, 150).await.unwrap();
+    let folded: Vec<_> = spans.iter().map(|s| (s.status, s.start, s.end, s.count)).collect();
+    assert_eq!(folded, [(RunStatus::Queued, 200, 300, 2), (RunStatus::Failed, 400, 450, 1)]);
+    assert_eq!((spans[1].first_run, spans[1].last_run), (failed.id, failed.id));
+    let apart = crate::store::timeline::spans(&store, 150, 350, Some(&j), 500, 50).await.unwrap();
+    assert_eq!(apart.len(), 3, "a gap longer than the resolution splits: {apart:?}");
+
+    // The jobs grid's batched reads answer as the per-job ones do.
+    let jk = ["j".to_string(), "k".to_string(), "none".to_string()];
+    let counts_of = runs::status_counts_of(&store, &jk, 0).await.unwrap();
+    assert_eq!(counts_of["j"].iter().cloned().collect::<HashSet<_>>(), counts);
+    assert_eq!(counts_of["k"], runs::status_counts(&store, "k", 0).await.unwrap());
+    assert!(!counts_of.contains_key("none"));
+    let last = runs::last_runs_of(&store, &jk).await.unwrap();
+    assert_eq!(last.get("j"), runs::last_run(&store, "j").await.unwrap().as_ref());
+    assert_eq!(last.len(), 1, "k has only waiting runs, `none` no runs: {last:?}");
+    let fires = jobs::next_fires(&store, &jk).await.unwrap();
+    for code in &jk {
+        assert_eq!(fires.get(code).copied(), jobs::next_fire(&store, code).await.unwrap(), "{code}");
+    }
     let filter = RunFilter { job_codes: Some(vec!["j".into(), "k".into()]), from: Some(150), to: Some(20_000), ..Default::default() };
     let page = runs::list(&store, &filter, RunSort::ScheduledAt, Direction::Desc, Page { limit: 2, offset: 1 }).await.unwrap();
     assert_eq!(page.iter().map(|r| r.scheduled_at).collect::<Vec<_>>(), [1450, 300]);

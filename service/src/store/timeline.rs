@@ -12,7 +12,7 @@
 use sqlx::Row as _;
 
 use super::{bind, Result, Store, StoreError, Value, Where};
-use crate::domain::{EpochMs, LaneName, Run, RunStatus, Trigger};
+use crate::domain::{EpochMs, LaneName, Run, RunId, RunStatus, Trigger};
 
 /// Which optional columns a caller needs besides the ones every block draws.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,13 +82,7 @@ pub async fn timeline(
     now: EpochMs,
     detail: TimelineDetail,
 ) -> Result<Vec<Run>> {
-    let mut w = Where::default();
-    w.and("scheduled_at >= ?", [Value::from(from - 86_400_000)]);
-    w.and("scheduled_at < ?", [Value::from(to)]);
-    w.and("COALESCE(finished_at, ?) >= ?", [Value::from(now), Value::from(from)]);
-    if let Some(codes) = codes {
-        w.and_in("job_code", codes);
-    }
+    let w = window(from, to, codes, now);
     let extra = if detail.error_and_worker { ", error, worker" } else { ", NULL AS error, NULL AS worker" };
     let sql = format!("SELECT {LEAN}{extra} FROM runs{} ORDER BY job_code, scheduled_at LIMIT 50000", w.sql());
     if let Some(pool) = store.sqlite_reader() {
@@ -107,6 +101,122 @@ pub async fn timeline(
             Ok(run)
         })
         .collect()
+}
+
+/// The runs of `[from, to)`: one day back on `runs_job_time` for runs that
+/// started before the window, then those that ended inside it or still run.
+fn window(from: EpochMs, to: EpochMs, codes: Option<&[String]>, now: EpochMs) -> Where {
+    let mut w = Where::default();
+    w.and("scheduled_at >= ?", [Value::from(from - 86_400_000)]);
+    w.and("scheduled_at < ?", [Value::from(to)]);
+    w.and("COALESCE(finished_at, ?) >= ?", [Value::from(now), Value::from(from)]);
+    if let Some(codes) = codes {
+        w.and_in("job_code", codes);
+    }
+    w
+}
+
+/// Consecutive runs of one job with one status, drawn as one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub job_code: String,
+    pub status: RunStatus,
+    /// The first run's start (`started_at`, else `scheduled_at`).
+    pub start: EpochMs,
+    /// The latest end among its runs: `finished_at`; `now` for a run still
+    /// running; the start for one that never ran (queued, missed, skipped).
+    pub end: EpochMs,
+    /// Occurrences, as `Run.count` counts them (a folded MISSED entry counts
+    /// each fire time it stands for).
+    pub count: i64,
+    /// Lowest and highest run id in the span.
+    pub first_run: RunId,
+    pub last_run: RunId,
+}
+
+/// One row of the [`spans`] query: one job's runs of one status in one bucket.
+macro_rules! decode_bucket {
+    ($row:expr, $code:expr, $status:expr) => {{
+        let row = $row;
+        let status: String = $status;
+        Ok::<Span, StoreError>(Span {
+            job_code: $code,
+            status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status", &status))?,
+            start: row.try_get(2)?,
+            end: row.try_get(3)?,
+            count: row.try_get(4)?,
+            first_run: row.try_get(5)?,
+            last_run: row.try_get(6)?,
+        })
+    }};
+}
+
+/// The runs [`timeline`] would return, folded into spans of one status: in
+/// time order per job, runs join the span before them while they have its
+/// status and start at most `gap_ms` after it ended. Ordered by job, then time.
+///
+/// Two steps, so that neither the driver nor the GraphQL layer handles a row
+/// per run (at ~17 µs a run, 10,000 runs alone would miss a 50 ms target):
+/// 1. the database groups each job's runs by status within buckets of
+///    `gap_ms` (a plain `GROUP BY` on the `runs_job_time` range: no window
+///    functions, which cost SQLite several times the read itself: ~28 ms for
+///    one `LAG` over 10,000 runs against ~5 ms for the read);
+/// 2. [`fold`] joins neighbouring buckets of one status in one pass.
+///
+/// Inside one bucket a success and a failure both come out, each as its own
+/// span; they may overlap by less than `gap_ms`, which the client cannot tell
+/// apart anyway, and the failure is never absorbed.
+pub async fn spans(store: &Store, from: EpochMs, to: EpochMs, codes: Option<&[String]>, now: EpochMs, gap_ms: i64) -> Result<Vec<Span>> {
+    let gap_ms = gap_ms.max(1);
+    let w = window(from, to, codes, now);
+    let start = "COALESCE(started_at, scheduled_at)";
+    let bucket = match store.backend() {
+        super::Backend::MySql => format!("{start} DIV ?"),
+        _ => format!("{start} / ?"),
+    };
+    let sql = format!(
+        "SELECT job_code, status, MIN({start}) AS span_start, \
+           MAX(COALESCE(finished_at, CASE WHEN status = 'RUNNING' THEN ? ELSE {start} END)) AS span_end, \
+           {n} AS n, MIN(id) AS first_id, MAX(id) AS last_id \
+         FROM runs{where_} GROUP BY job_code, {bucket}, status",
+        where_ = w.sql(),
+        n = store.sum_int("CASE WHEN status IN ('MISSED', 'SKIPPED') AND missed_count > 1 THEN missed_count ELSE 1 END"),
+    );
+    let mut binds = Vec::with_capacity(w.binds.len() + 3);
+    binds.push(Value::from(now));
+    binds.extend(w.binds.iter().cloned());
+    binds.push(Value::from(gap_ms));
+    let mut buckets: Vec<Span> = if let Some(pool) = store.sqlite_reader() {
+        let found = super::query::bind_sqlite(sqlx::query(&sql), &binds).fetch_all(pool).await?;
+        found.iter().map(|r| decode_bucket!(r, r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)).collect::<Result<_>>()?
+    } else {
+        let sql = store.sql(&sql);
+        let found = bind(sqlx::query(&sql), &binds).fetch_all(store.reader()).await?;
+        found.iter().map(|r| decode_bucket!(r, super::rows::text(r, "job_code")?, super::rows::text(r, "status")?)).collect::<Result<_>>()?
+    };
+    // Sorted here rather than by an ORDER BY, which would cost SQLite a second
+    // temporary B-tree. A bucket's pieces start inside it, so by start is by bucket.
+    buckets.sort_unstable_by(|a, b| (&a.job_code, a.start, a.status.as_str()).cmp(&(&b.job_code, b.start, b.status.as_str())));
+    Ok(fold(buckets, gap_ms))
+}
+
+/// Joins consecutive pieces of one job with one status whose gap is at most
+/// `gap_ms`; anything else starts a new span. `pieces` come ordered by job,
+/// then time, and so do the spans.
+pub fn fold(pieces: impl IntoIterator<Item = Span>, gap_ms: i64) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    for piece in pieces {
+        match out.last_mut() {
+            Some(open) if open.job_code == piece.job_code && open.status == piece.status && piece.start - open.end <= gap_ms => {
+                open.end = open.end.max(piece.end);
+                open.count += piece.count;
+                open.first_run = open.first_run.min(piece.first_run);
+                open.last_run = open.last_run.max(piece.last_run);
+            }
+            _ => out.push(piece),
+        }
+    }
+    out
 }
 
 fn decode_any_lean(row: &super::Row) -> Result<Run> {

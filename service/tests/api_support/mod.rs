@@ -145,3 +145,29 @@ pub fn code(body: &Value) -> String {
 pub fn message(body: &Value) -> String {
     body["errors"][0]["message"].as_str().unwrap_or("").to_string()
 }
+
+/// Writes a run straight into the store's database, in any state a worker
+/// could have left it (the API only creates waiting runs). Returns its id.
+pub async fn insert_run(api: &Api, code: &str, status: &str, scheduled_at: i64, started_at: Option<i64>, finished_at: Option<i64>, missed_count: i64) -> i64 {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}/t.db", api.dir.path().display())).await.unwrap();
+    sqlx::query(
+        "INSERT INTO runs (job_code, lane, status, trigger_kind, scheduled_at, started_at, finished_at, missed_count) \
+         VALUES (?, 'default', ?, 'schedule', ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(code)
+    .bind(status)
+    .bind(scheduled_at)
+    .bind(started_at)
+    .bind(finished_at)
+    .bind(missed_count)
+    .fetch_one(&mut conn)
+    .await
+    .map(|row| sqlx::Row::get::<i64, _>(&row, 0))
+    .unwrap()
+}
+
+/// An RFC 3339 instant from ms since the epoch, as GraphQL `DateTime` takes it.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

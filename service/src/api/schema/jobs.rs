@@ -3,9 +3,12 @@
 //! `jobs`/`job` queries, and the job mutations. Input is translated into
 //! [`actions::JobChanges`]; the rules live in [`crate::actions`].
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 
+use super::job_page::JobPage;
 use super::runs::{RunObject, RunStatusGql};
 use super::{datetime, page_complexity, state, SortDirection};
 use crate::actions::{self, BackoffChanges, Change, JobChanges};
@@ -48,9 +51,16 @@ pub enum MisfirePolicyGql {
 
 connection!(JobConnection, JobEdge, JobObject);
 
-/// A job as the API shows it.
+/// A job as the API shows it; in a `jobs` page, with the page its per-job
+/// facts are read for ([`JobPage`]).
 #[derive(Clone)]
-pub struct JobObject(pub Job);
+pub struct JobObject(pub Job, Option<Arc<JobPage>>);
+
+impl From<Job> for JobObject {
+    fn from(job: Job) -> Self {
+        JobObject(job, None)
+    }
+}
 
 #[derive(SimpleObject, Clone)]
 pub struct Backoff {
@@ -221,7 +231,11 @@ impl JobObject {
         let job = &self.0;
         let Some(expr) = job.schedule.as_deref().filter(|_| !job.paused) else { return Ok(None) };
         let st = state(ctx);
-        if let Some(ms) = crate::store::jobs::next_fire(&st.store, &job.code).await.gql()? {
+        let next_fire = match &self.1 {
+            Some(page) => page.next_fire(&st.store, &job.code).await,
+            None => crate::store::jobs::next_fire(&st.store, &job.code).await,
+        };
+        if let Some(ms) = next_fire.gql()? {
             return Ok(Some(datetime(ms)));
         }
         let Ok(schedule) = Schedule::parse(expr) else { return Ok(None) };
@@ -230,13 +244,23 @@ impl JobObject {
     }
     /// The most recent run that started (or was recorded missed/skipped).
     async fn last_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunObject>> {
-        Ok(crate::store::runs::last_run(&state(ctx).store, &self.0.code).await.gql()?.map(RunObject))
+        let store = &state(ctx).store;
+        let run = match &self.1 {
+            Some(page) => page.last_run(store, &self.0.code).await,
+            None => crate::store::runs::last_run(store, &self.0.code).await,
+        };
+        Ok(run.gql()?.map(RunObject))
     }
     /// Runs by status scheduled since `since` (default: the last 24 hours).
     async fn run_counts(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> async_graphql::Result<Vec<StatusCount>> {
         let st = state(ctx);
-        let since = since.map(|d| d.timestamp_millis()).unwrap_or(st.clock.now_ms() - 86_400_000);
-        let counts = crate::store::runs::status_counts(&st.store, &self.0.code, since).await.gql()?;
+        let now = self.1.as_ref().map_or_else(|| st.clock.now_ms(), |page| page.read_at);
+        let since = since.map(|d| d.timestamp_millis()).unwrap_or(now - 86_400_000);
+        let counts = match &self.1 {
+            Some(page) => page.status_counts(&st.store, &self.0.code, since).await,
+            None => crate::store::runs::status_counts(&st.store, &self.0.code, since).await,
+        };
+        let counts = counts.gql()?;
         Ok(counts.into_iter().map(|(status, count)| StatusCount { status: status.into(), count }).collect())
     }
     /// Surprises in the schedule (and a note when it waits for a config path).
@@ -328,15 +352,16 @@ impl JobsQuery {
             source: f.source.map(Into::into),
         };
         let sort = sort.unwrap_or_default();
-        let store = &state(ctx).store;
-        let items = crate::store::jobs::list(store, &filter, sort.field.into(), sort.direction.into(), page).await.gql()?;
-        let total = crate::store::jobs::count(store, &filter).await.gql()?;
-        Ok(JobConnection::new(items.into_iter().map(JobObject).collect(), page, total))
+        let st = state(ctx);
+        let items = crate::store::jobs::list(&st.store, &filter, sort.field.into(), sort.direction.into(), page).await.gql()?;
+        let total = crate::store::jobs::count(&st.store, &filter).await.gql()?;
+        let facts = JobPage::new(items.iter().map(|j| j.code.clone()).collect(), st.clock.now_ms());
+        Ok(JobConnection::new(items.into_iter().map(|job| JobObject(job, Some(facts.clone()))).collect(), page, total))
     }
 
     /// One job; null when no job has this code.
     async fn job(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Option<JobObject>> {
-        Ok(crate::store::jobs::get(&state(ctx).store, &code).await.gql()?.map(JobObject))
+        Ok(crate::store::jobs::get(&state(ctx).store, &code).await.gql()?.map(JobObject::from))
     }
 }
 
@@ -474,7 +499,7 @@ impl JobsMutation {
         mutation(ctx, Role::Admin, |a| async move {
             let changes = input.into_changes().map_err(|e| within(e, "input"))?;
             let job = actions::upsert_job(&a, changes).await.map_err(|e| e.within("input"))?;
-            Ok(JobObject(job))
+            Ok(JobObject::from(job))
         })
         .await
     }
@@ -503,19 +528,19 @@ impl JobsMutation {
 
     /// Pauses several jobs; all must exist or none changes (operator).
     async fn pause_jobs(&self, ctx: &Context<'_>, codes: Vec<String>) -> async_graphql::Result<Vec<JobObject>> {
-        mutation(ctx, Role::Operator, |a| async move { Ok(actions::set_paused(&a, &codes, true).await?.into_iter().map(JobObject).collect()) })
+        mutation(ctx, Role::Operator, |a| async move { Ok(actions::set_paused(&a, &codes, true).await?.into_iter().map(JobObject::from).collect()) })
             .await
     }
 
     /// Resumes several jobs; all must exist or none changes (operator).
     async fn resume_jobs(&self, ctx: &Context<'_>, codes: Vec<String>) -> async_graphql::Result<Vec<JobObject>> {
-        mutation(ctx, Role::Operator, |a| async move { Ok(actions::set_paused(&a, &codes, false).await?.into_iter().map(JobObject).collect()) })
+        mutation(ctx, Role::Operator, |a| async move { Ok(actions::set_paused(&a, &codes, false).await?.into_iter().map(JobObject::from).collect()) })
             .await
     }
 }
 
 fn one(mut jobs: Vec<Job>) -> Result<JobObject, ApiError> {
-    jobs.pop().map(JobObject).ok_or_else(|| ApiError::Internal("set_paused returned no job".into()))
+    jobs.pop().map(JobObject::from).ok_or_else(|| ApiError::Internal("set_paused returned no job".into()))
 }
 
 fn within(e: ApiError, prefix: &str) -> ApiError {

@@ -1,7 +1,7 @@
 //! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
 //! operations (who am I, cron preview), alerts (rules, alerts, channels),
 //! admin (audit log, Magento sync, purge, retention), consumers (Magento
-//! queue consumers and queue depths),
+//! queue consumers and queue depths), the timeline view,
 //! and subscriptions. The roots merge them, so each file owns its queries,
 //! mutations and types together.
 //!
@@ -12,11 +12,13 @@
 pub mod admin;
 pub mod alerts;
 pub mod consumers;
+pub mod job_page;
 pub mod jobs;
 pub mod lanes;
 pub mod ops;
 pub mod runs;
 pub mod subscription;
+pub mod timeline;
 
 use async_graphql::{Context, Enum, MergedObject, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
@@ -34,6 +36,7 @@ pub const MAX_COMPLEXITY: usize = 50_000;
 pub struct Query(
     jobs::JobsQuery,
     runs::RunsQuery,
+    timeline::TimelineQuery,
     lanes::LanesQuery,
     ops::OpsQuery,
     alerts::AlertsQuery,

@@ -1,8 +1,9 @@
-//! Runs over GraphQL: the `Run` type, the `runs`/`run`/`timeline` queries, and
+//! Runs over GraphQL: the `Run` type, the `runs`/`run` queries (the timeline is
+//! in [`super::timeline`]), and
 //! the mutations that ask for runs (run now, run at, kill, retry). Runs are only
 //! created or flagged here; the workers and the scheduler do the rest.
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::jobs::JobObject;
@@ -14,7 +15,6 @@ use crate::api::connection::{connection, page};
 use crate::api::errors::{ApiError, IntoGql};
 use crate::domain::{Run, RunId, RunStatus, Trigger};
 use crate::store::runs::{RunFilter, RunSort};
-use crate::store::timeline::TimelineDetail;
 use crate::store::Direction;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -62,7 +62,7 @@ impl RunObject {
     }
     /// The job, unless it has been deleted since.
     async fn job(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<JobObject>> {
-        Ok(crate::store::jobs::get(&state(ctx).store, &self.0.job_code).await.gql()?.map(JobObject))
+        Ok(crate::store::jobs::get(&state(ctx).store, &self.0.job_code).await.gql()?.map(JobObject::from))
     }
     async fn lane(&self) -> &str {
         self.0.lane.as_str()
@@ -183,16 +183,6 @@ impl From<RunSortField> for RunSort {
     }
 }
 
-/// One job's runs in a timeline window.
-#[derive(SimpleObject)]
-pub struct TimelineRow {
-    pub job_code: String,
-    pub runs: Vec<RunObject>,
-}
-
-/// The widest window `timeline` serves.
-const MAX_TIMELINE_DAYS: i64 = 31;
-
 pub(crate) fn parse_run_id(field: &str, id: &ID) -> Result<RunId, ApiError> {
     id.parse::<RunId>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::bad_input(field, format!("`{}` is not a run id", id.as_str())))
 }
@@ -236,47 +226,6 @@ impl RunsQuery {
     async fn run(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<RunObject>> {
         let id = parse_run_id("id", &id).gql()?;
         Ok(crate::store::runs::get(&state(ctx).store, id).await.gql()?.map(RunObject))
-    }
-
-    /// Runs overlapping `[from, to)`, grouped by job, for the timeline view (at most 31 days).
-    /// `output` is null here (it can be 64 KiB a run); fetch `run(id)` for it.
-    #[graphql(complexity = "1 + 100 * child_complexity")]
-    async fn timeline(
-        &self,
-        ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        job_codes: Option<Vec<String>>,
-    ) -> async_graphql::Result<Vec<TimelineRow>> {
-        if to <= from {
-            return Err(ApiError::bad_input("to", "must be after `from`")).gql();
-        }
-        if to - from > chrono::Duration::days(MAX_TIMELINE_DAYS) {
-            return Err(ApiError::bad_input("to", format!("the window may span at most {MAX_TIMELINE_DAYS} days"))).gql();
-        }
-        let st = state(ctx);
-        // Only read the text columns when the request selects them: a timeline
-        // is thousands of rows, and most views draw blocks from times and status.
-        let asked = ctx.look_ahead().field("runs");
-        let detail = TimelineDetail { error_and_worker: asked.field("error").exists() || asked.field("worker").exists() };
-        let runs = crate::store::timeline::timeline(
-            &st.store,
-            from.timestamp_millis(),
-            to.timestamp_millis(),
-            job_codes.as_deref(),
-            st.clock.now_ms(),
-            detail,
-        )
-        .await
-        .gql()?;
-        let mut rows: Vec<TimelineRow> = Vec::new();
-        for run in runs {
-            match rows.last_mut() {
-                Some(row) if row.job_code == run.job_code => row.runs.push(RunObject(run)),
-                _ => rows.push(TimelineRow { job_code: run.job_code.clone(), runs: vec![RunObject(run)] }),
-            }
-        }
-        Ok(rows)
     }
 }
 

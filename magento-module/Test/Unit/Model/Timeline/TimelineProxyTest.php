@@ -40,6 +40,21 @@ class TimelineProxyTest extends TestCase
         self::assertSame(['status' => 200, 'body' => ['data' => ['timeline' => []]]], $answer);
     }
 
+    public function testTheFoldedViewRunsTheSpansQuery(): void
+    {
+        $client = $this->createMock(ServiceClientInterface::class);
+        $client->expects(self::once())->method('execute')
+            ->with(Queries::TIMELINE_SPANS, [
+                'from' => '2026-11-26T10:00:00.000Z', 'to' => '2026-11-27T10:00:00.000Z', 'jobCodes' => null, 'resolutionSeconds' => 900,
+            ])
+            ->willReturn(['timeline' => []]);
+
+        $answer = (new TimelineProxy($client))->answer([
+            'from' => '2026-11-26T10:00:00Z', 'to' => '2026-11-27T10:00:00Z', 'view' => 'spans', 'resolutionSeconds' => '900',
+        ]);
+        self::assertSame(200, $answer['status']);
+    }
+
     public function testARefusalKeepsTheServicesCode(): void
     {
         $client = $this->createMock(ServiceClientInterface::class);

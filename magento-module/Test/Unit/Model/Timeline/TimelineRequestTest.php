@@ -17,6 +17,18 @@ class TimelineRequestTest extends TestCase
         );
     }
 
+    public function testTheFoldedViewAsksForSpansAtTheGivenResolution(): void
+    {
+        $params = ['from' => '2026-11-26T10:00:00Z', 'to' => '2026-11-27T10:00:00Z', 'view' => 'spans', 'resolutionSeconds' => '1172'];
+        self::assertSame(Queries::TIMELINE_SPANS, TimelineRequest::query($params));
+        self::assertSame(
+            ['from' => '2026-11-26T10:00:00.000Z', 'to' => '2026-11-27T10:00:00.000Z', 'jobCodes' => null, 'resolutionSeconds' => 1172],
+            TimelineRequest::variables($params)
+        );
+        self::assertSame(Queries::TIMELINE, TimelineRequest::query(['view' => 'runs']));
+        self::assertSame(Queries::TIMELINE, TimelineRequest::query([]), 'per run unless asked');
+    }
+
     public function testJobCodesAreKeptOnceEach(): void
     {
         $vars = TimelineRequest::variables([
@@ -41,6 +53,11 @@ class TimelineRequestTest extends TestCase
             'too long' => [['from' => '2026-01-01T00:00:00Z', 'to' => '2026-02-02T00:00:00Z'], 'at most 31 days'],
             'codes not a list' => [$ok + ['jobCodes' => 'a,b'], '"jobCodes" must be a list'],
             'bad code' => [$ok + ['jobCodes' => ['ok', 'no spaces please']], 'not a job code'],
+            'unknown view' => [$ok + ['view' => 'query'], '"view" must be "runs" or "spans"'],
+            'spans without resolution' => [$ok + ['view' => 'spans'], '"resolutionSeconds" is required'],
+            'resolution not a number' => [$ok + ['view' => 'spans', 'resolutionSeconds' => '1e3'], '"resolutionSeconds" is required'],
+            'resolution zero' => [$ok + ['view' => 'spans', 'resolutionSeconds' => '0'], 'between 1 and the window'],
+            'resolution over the window' => [$ok + ['view' => 'spans', 'resolutionSeconds' => '3601'], 'between 1 and the window'],
         ];
     }
 
@@ -55,15 +72,26 @@ class TimelineRequestTest extends TestCase
         TimelineRequest::variables($params);
     }
 
-    public function testTheComponentSendsTheQueryTheProxyRuns(): void
+    /**
+     * @return array<string, array{0: string, 1: string}>
+     */
+    public static function sharedQueries(): array
     {
-        // timeline.js keeps its own copy (it must work without Magento); the proxy runs Queries::TIMELINE.
+        return ['per run' => ['QUERY', Queries::TIMELINE], 'folded' => ['SPANS_QUERY', Queries::TIMELINE_SPANS]];
+    }
+
+    /**
+     * @dataProvider sharedQueries
+     */
+    public function testTheComponentSendsTheQueryTheProxyRuns(string $jsName, string $phpQuery): void
+    {
+        // timeline.js keeps its own copies (it must work without Magento); the proxy runs Queries' copies.
         $js = (string)file_get_contents(CRONKEEPER_MODULE_DIR . '/view/adminhtml/web/js/timeline.js');
-        self::assertSame(1, preg_match('/var QUERY = ((?:\'[^\']*\'\s*\+?\s*)+);/', $js, $m), 'QUERY found in timeline.js');
+        self::assertSame(1, preg_match('/var ' . $jsName . ' = ((?:\'[^\']*\'\s*\+?\s*)+);/', $js, $m), "$jsName found in timeline.js");
         preg_match_all("/'([^']*)'/", $m[1], $parts);
         $jsQuery = stripcslashes(implode('', $parts[1]));
         $normalise = static fn (string $q): string => trim((string)preg_replace('/\s+/', ' ', $q));
 
-        self::assertSame($normalise(Queries::TIMELINE), $normalise($jsQuery));
+        self::assertSame($normalise($phpQuery), $normalise($jsQuery));
     }
 }

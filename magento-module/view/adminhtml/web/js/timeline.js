@@ -2,6 +2,11 @@
  * Cronkeeper timeline: a row per job, a block per run coloured by its status, on a time axis with zoom
  * (1 h, 6 h, 24 h, 7 d), hover details, click through to the run and live refresh.
  *
+ * At 1 h and 6 h every run is a block (QUERY). At 24 h and 7 d a window holds more runs than a row has
+ * pixels (a day of an every-minute job is 1,440 runs), so the service folds them (SPANS_QUERY): runs of
+ * one status less than SPAN_PX pixels apart become one block, with their count in the details. A span
+ * never mixes statuses, so a failure is always a block of its own; it is drawn above its neighbours.
+ *
  * One self-contained file with no dependencies, so it runs both in the Magento admin (as a RequireJS
  * module called by x-magento-init with (config, element)) and on a plain page (window.CronkeeperTimeline).
  *
@@ -42,15 +47,28 @@
         '  }\n' +
         '}';
 
+    /* Kept identical to Model/GraphQl/Queries::TIMELINE_SPANS, for the same reason. */
+    var SPANS_QUERY = 'query TimelineSpans($from: DateTime!, $to: DateTime!, $jobCodes: [String!], $resolutionSeconds: Int) {\n' +
+        '  timeline(from: $from, to: $to, jobCodes: $jobCodes, resolutionSeconds: $resolutionSeconds) {\n' +
+        '    jobCode\n' +
+        '    spans { status start end count firstRunId lastRunId }\n' +
+        '  }\n' +
+        '}';
+
+    /* At the folded zooms, runs of one status closer than this many pixels are drawn as one block. */
+    var SPAN_PX = 16;
+    /* The track width assumed while the component is not laid out yet (a 1,400 px admin page). */
+    var DEFAULT_TRACK_PX = 1180;
+
     var MINUTE = 60000, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
 
     /* span: the window's length; tick: the axis step; the window ends `ahead` after now, so runs
-       due soon (retries waiting out their backoff) show too. */
+       due soon (retries waiting out their backoff) show too; folded: asks for spans, not runs. */
     var ZOOMS = {
-        '1h': {label: '1 h', span: HOUR, tick: 10 * MINUTE, ahead: 5 * MINUTE},
-        '6h': {label: '6 h', span: 6 * HOUR, tick: HOUR, ahead: 30 * MINUTE},
-        '24h': {label: '24 h', span: DAY, tick: 3 * HOUR, ahead: 2 * HOUR},
-        '7d': {label: '7 d', span: 7 * DAY, tick: DAY, ahead: 12 * HOUR}
+        '1h': {label: '1 h', span: HOUR, tick: 10 * MINUTE, ahead: 5 * MINUTE, folded: false},
+        '6h': {label: '6 h', span: 6 * HOUR, tick: HOUR, ahead: 30 * MINUTE, folded: false},
+        '24h': {label: '24 h', span: DAY, tick: 3 * HOUR, ahead: 2 * HOUR, folded: true},
+        '7d': {label: '7 d', span: 7 * DAY, tick: DAY, ahead: 12 * HOUR, folded: true}
     };
 
     /* Every RunStatus of graphql/schema.graphql, with the label and colour the timeline shows. */
@@ -69,6 +87,8 @@
     var UNKNOWN = {label: 'Unknown', color: '#444444'};
     /* Not started yet: drawn as an outlined marker at the due time instead of a solid block. */
     var WAITING = {PENDING: true, QUEUED: true};
+    /* Drawn above the blocks around them, so a folded stretch of successes never covers one. */
+    var ALERTING = {FAILED: true, TIMED_OUT: true, KILLED: true, INTERRUPTED: true, MISSED: true};
 
     var CSS = [
         '.ck-tl{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#303030;position:relative}',
@@ -95,6 +115,7 @@
         '.ck-tl-run{position:absolute;top:4px;height:18px;min-width:4px;border-radius:2px;box-sizing:border-box;display:block}',
         '.ck-tl-run:hover,.ck-tl-run:focus{outline:2px solid #303030;z-index:2}',
         '.ck-tl-run.ck-tl-waiting{background:transparent!important;border:2px solid;min-width:8px}',
+        '.ck-tl-run.ck-tl-alert{z-index:1}',
         '.ck-tl-run.ck-tl-running{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.25) 0 4px,transparent 4px 8px)}',
         '.ck-tl-tooltip{position:absolute;z-index:10;background:#303030;color:#fff;padding:6px 9px;border-radius:3px;font-size:12px;max-width:420px;pointer-events:none;box-shadow:0 2px 6px rgba(0,0,0,.3)}',
         '.ck-tl-tooltip dl{margin:0;display:grid;grid-template-columns:auto auto;gap:0 10px}',
@@ -147,6 +168,21 @@
             end = start;
         }
         return [start, end];
+    }
+
+    /** Where a span sits on the axis, in ms: [start, end]. */
+    function spanExtent(span) {
+        var start = parseTime(span.start), end = parseTime(span.end);
+        return [start, end === null || end < start ? start : end];
+    }
+
+    /**
+     * The resolutionSeconds to ask for: the time SPAN_PX pixels stand for on a track `trackPx` wide
+     * (whole seconds, at least 1).
+     */
+    function resolutionSeconds(spanMs, trackPx) {
+        var px = trackPx > 0 ? trackPx : DEFAULT_TRACK_PX;
+        return Math.max(1, Math.ceil(spanMs / px * SPAN_PX / 1000));
     }
 
     /* One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
@@ -296,6 +332,10 @@
         return function (query, variables) {
             // isAjax: Magento then answers an expired session with JSON instead of its login page.
             var params = ['isAjax=true', 'from=' + encodeURIComponent(variables.from), 'to=' + encodeURIComponent(variables.to)];
+            if (variables.resolutionSeconds) {
+                // The proxy runs Queries::TIMELINE_SPANS for this view, never a document from here.
+                params.push('view=spans', 'resolutionSeconds=' + encodeURIComponent(variables.resolutionSeconds));
+            }
             (variables.jobCodes || []).forEach(function (code) {
                 params.push('jobCodes[]=' + encodeURIComponent(code));
             });
@@ -428,16 +468,20 @@
 
     /** Fetches the current window and redraws; a slower answer for an older window is dropped. */
     Timeline.prototype.refresh = function () {
-        var self = this, seq = ++this.sequence, win = this.window();
+        var self = this, seq = ++this.sequence, win = this.window(), folded = ZOOMS[this.zoom].folded;
         var variables = {
             from: new Date(win.from).toISOString(),
             to: new Date(win.to).toISOString(),
             jobCodes: this.options.jobCodes && this.options.jobCodes.length ? this.options.jobCodes : null
         };
+        if (folded) {
+            variables.resolutionSeconds = resolutionSeconds(win.to - win.from, this.trackWidth());
+        }
         this.inFlight = true;
         this.element.setAttribute('data-state', 'loading');
+        this.element.setAttribute('data-view', folded ? 'spans' : 'runs');
         return Promise.resolve()
-            .then(function () { return self.fetch(QUERY, variables); })
+            .then(function () { return self.fetch(folded ? SPANS_QUERY : QUERY, variables); })
             .then(function (data) {
                 if (seq !== self.sequence) {
                     return;
@@ -468,6 +512,27 @@
                 }
             });
     };
+
+    /** The drawing width of a row's track in pixels; 0 before the first layout. */
+    Timeline.prototype.trackWidth = function () {
+        return this.axisTrack ? this.axisTrack.offsetWidth : 0;
+    };
+
+    /**
+     * What a row draws, as blocks: one per run, or one per span when the row came folded. `key` keeps a
+     * block the same element across refreshes; `runId` is the run it links to (a span's latest).
+     */
+    function blocksOf(row, now) {
+        if (Array.isArray(row.spans)) {
+            return row.spans.map(function (span) {
+                return {key: 'span-' + span.firstRunId + '-' + span.status, runId: span.lastRunId, status: span.status,
+                    extent: spanExtent(span), span: span, jobCode: row.jobCode};
+            });
+        }
+        return (row.runs || []).map(function (run) {
+            return {key: run.id, runId: run.id, status: run.status, extent: runExtent(run, now), run: run, jobCode: row.jobCode};
+        });
+    }
 
     /**
      * Draws the rows for `win`. Rows and blocks are kept by job code and run id from one refresh to the
@@ -537,33 +602,41 @@
                 line.track.insertBefore(gridlines(), line.track.firstChild);
             }
             var keptBlocks = {};
-            (row.runs || []).forEach(function (run) {
-                var extent = runExtent(run, now);
+            blocksOf(row, now).forEach(function (item) {
+                var extent = item.extent;
                 if (extent[0] === null || extent[1] < win.from || extent[0] > win.to) {
                     return;
                 }
-                var info = statusInfo(run.status);
-                var block = line.blocks[run.id];
+                var info = statusInfo(item.status);
+                var block = line.blocks[item.key];
                 if (!block) {
                     block = el(doc, runUrl ? 'a' : 'span', 'ck-tl-run');
-                    if (runUrl) {
-                        block.href = runUrl.replace('{id}', encodeURIComponent(run.id));
-                    } else {
+                    if (!runUrl) {
                         block.tabIndex = 0;
                     }
-                    block.setAttribute('data-run-id', run.id);
+                    block.setAttribute('data-key', item.key);
                     line.track.appendChild(block);
                 }
-                block.setAttribute('data-status', run.status);
-                block.setAttribute('aria-label', row.jobCode + ': ' + info.label);
+                // A span's latest run changes as it grows: its link and id follow.
+                if (runUrl) {
+                    block.href = runUrl.replace('{id}', encodeURIComponent(item.runId));
+                }
+                block.setAttribute('data-run-id', item.runId);
+                block.setAttribute('data-status', item.status);
+                if (item.span) {
+                    block.setAttribute('data-count', String(item.span.count));
+                    block.classList.add('ck-tl-span');
+                }
+                block.setAttribute('aria-label', row.jobCode + ': ' + info.label + (item.span ? ' \u00d7' + item.span.count : ''));
                 block.style.left = pct(Math.max(extent[0], win.from));
                 block.style.width = ((Math.min(extent[1], win.to) - Math.max(extent[0], win.from)) / span * 100).toFixed(4) + '%';
                 block.style.backgroundColor = info.color;
                 block.style.borderColor = info.color;
-                block.classList.toggle('ck-tl-waiting', !!WAITING[run.status]);
-                block.classList.toggle('ck-tl-running', run.status === 'RUNNING');
-                keptBlocks[run.id] = block;
-                byId[run.id] = run;
+                block.classList.toggle('ck-tl-waiting', !!WAITING[item.status]);
+                block.classList.toggle('ck-tl-running', item.status === 'RUNNING');
+                block.classList.toggle('ck-tl-alert', !!ALERTING[item.status]);
+                keptBlocks[item.key] = block;
+                byId[item.key] = item;
             });
             Object.keys(line.blocks).forEach(function (id) {
                 if (!keptBlocks[id]) {
@@ -597,9 +670,9 @@
         this.nowLayer.hidden = !(now >= win.from && now <= win.to);
         this.nowLine.style.left = pct(now);
 
-        this.runsById = byId;
+        this.blocksByKey = byId;
         // A refresh under a resting pointer keeps the details open, with the run's latest state.
-        var shown = this.tooltip.getAttribute('data-run-id');
+        var shown = this.tooltip.getAttribute('data-key');
         if (!this.tooltip.hidden && shown && byId[shown]) {
             this.fillTooltip(byId[shown]);
         } else {
@@ -613,12 +686,12 @@
             this.tooltip.hidden = true;
             return;
         }
-        var run = this.runsById && this.runsById[target.getAttribute('data-run-id')];
-        if (!run) {
+        var item = this.blocksByKey && this.blocksByKey[target.getAttribute('data-key')];
+        if (!item) {
             return;
         }
-        if (this.tooltip.getAttribute('data-run-id') !== run.id || this.tooltip.hidden) {
-            this.fillTooltip(run);
+        if (this.tooltip.getAttribute('data-key') !== item.key || this.tooltip.hidden) {
+            this.fillTooltip(item);
         }
         this.tooltip.hidden = false;
         var box = this.element.getBoundingClientRect();
@@ -641,22 +714,34 @@
         this.tooltip.style.top = y + 'px';
     };
 
-    Timeline.prototype.fillTooltip = function (run) {
-        var doc = this.doc, fmt = formatter(this.options.timeZone, true, true), info = statusInfo(run.status);
+    Timeline.prototype.fillTooltip = function (item) {
+        var doc = this.doc, fmt = formatter(this.options.timeZone, true, true), info = statusInfo(item.status);
         var when = function (v) { var t = parseTime(v); return t === null ? null : fmt.format(new Date(t)); };
-        var fields = [
-            ['Job', run.jobCode],
-            ['Status', info.label + (run.killRequested ? ' (kill requested)' : '')],
-            ['Run', '#' + run.id + (run.attempt > 1 ? ', attempt ' + run.attempt : '') + (run.trigger ? ', ' + String(run.trigger).toLowerCase().replace('_', ' ') : '')],
-            ['Lane', run.lane],
-            ['Scheduled', when(run.scheduledAt)],
-            ['Started', when(run.startedAt)],
-            ['Finished', when(run.finishedAt)],
-            ['Duration', formatDuration(run.durationMs)],
-            ['Exit code', run.exitCode],
-            ['Occurrences', run.count > 1 ? run.count : null],
-            ['Error', run.error ? (run.error.length > 300 ? run.error.slice(0, 300) + '…' : run.error) : null]
-        ];
+        var run = item.run, span = item.span, fields;
+        if (span) {
+            fields = [
+                ['Job', item.jobCode],
+                ['Status', info.label],
+                ['Runs', span.count + (span.count > 1 ? ' in a row, all ' + info.label.toLowerCase() : '')],
+                ['From', when(span.start)],
+                ['To', when(span.end)],
+                ['Latest run', '#' + span.lastRunId]
+            ];
+        } else {
+            fields = [
+                ['Job', run.jobCode],
+                ['Status', info.label + (run.killRequested ? ' (kill requested)' : '')],
+                ['Run', '#' + run.id + (run.attempt > 1 ? ', attempt ' + run.attempt : '') + (run.trigger ? ', ' + String(run.trigger).toLowerCase().replace('_', ' ') : '')],
+                ['Lane', run.lane],
+                ['Scheduled', when(run.scheduledAt)],
+                ['Started', when(run.startedAt)],
+                ['Finished', when(run.finishedAt)],
+                ['Duration', formatDuration(run.durationMs)],
+                ['Exit code', run.exitCode],
+                ['Occurrences', run.count > 1 ? run.count : null],
+                ['Error', run.error ? (run.error.length > 300 ? run.error.slice(0, 300) + '…' : run.error) : null]
+            ];
+        }
         var list = el(doc, 'dl');
         fields.forEach(function (field) {
             if (field[1] === null || field[1] === undefined || field[1] === '') {
@@ -667,7 +752,8 @@
         });
         this.tooltip.textContent = '';
         this.tooltip.appendChild(list);
-        this.tooltip.setAttribute('data-run-id', run.id);
+        this.tooltip.setAttribute('data-key', item.key);
+        this.tooltip.setAttribute('data-run-id', item.runId);
     };
 
     Timeline.prototype.destroy = function () {
@@ -701,12 +787,14 @@
     }
 
     CronkeeperTimeline.QUERY = QUERY;
+    CronkeeperTimeline.SPANS_QUERY = SPANS_QUERY;
     CronkeeperTimeline.STATUSES = STATUSES;
     CronkeeperTimeline.ZOOMS = ZOOMS;
     CronkeeperTimeline.graphQl = graphQl;
     CronkeeperTimeline.proxy = proxy;
     CronkeeperTimeline.Timeline = Timeline;
     /* Pure helpers, exported for Test/js/timeline.test.js. */
-    CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, zoneOffset: zoneOffset, formatDuration: formatDuration};
+    CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, spanExtent: spanExtent, resolutionSeconds: resolutionSeconds,
+        zoneOffset: zoneOffset, formatDuration: formatDuration};
     return CronkeeperTimeline;
 }));
