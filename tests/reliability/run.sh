@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The reliability and security suite against the real binary (docs/reliability.md):
 # JWT attack matrix, kill -9 under load, hostile jobs, database outages (SQLite lock,
-# a private PostgreSQL or MariaDB stopped), disk full. Each script prints its figures and fails
+# a private PostgreSQL or MariaDB stopped), disk full, GraphQL abuse with a legitimate
+# client's latency measured, job definitions that try to escape. Each script prints its figures and fails
 # on a broken promise. scripts/test-all runs this with the binary it built:
 #   CRONKEEPER_BIN=target/debug/cronkeeper bash tests/reliability/run.sh
 # Some scripts: bash tests/reliability/run.sh kill9 jwt (names: jwt kill9 hostile
-# outage-sqlite outage-postgres outage-mariadb disk-full). Long variants are in docs/reliability.md.
+# outage-sqlite outage-postgres outage-mariadb disk-full graphql-abuse escape). Long variants are in docs/reliability.md.
 set -uo pipefail
 cd "$(dirname "$0")"
 : "${CRONKEEPER_BIN:?set CRONKEEPER_BIN to the cronkeeper binary to test}"
@@ -19,8 +20,10 @@ declare -A suite=(
   [outage-postgres]="db_outage.py postgres"
   [outage-mariadb]="db_outage.py mariadb"
   [disk-full]="disk_full.py"
+  [graphql-abuse]="graphql_abuse.py"
+  [escape]="escape_attempts.py"
 )
-order=(jwt kill9 hostile outage-sqlite outage-postgres outage-mariadb disk-full)
+order=(jwt kill9 hostile outage-sqlite outage-postgres outage-mariadb disk-full graphql-abuse escape)
 [ $# -gt 0 ] && order=("$@")
 
 failed=()

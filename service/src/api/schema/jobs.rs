@@ -217,6 +217,7 @@ impl JobObject {
         datetime(self.0.updated_at)
     }
     /// The next fire time; null when paused or without a schedule.
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn next_run_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
         let job = &self.0;
         let Some(expr) = job.schedule.as_deref().filter(|_| !job.paused) else { return Ok(None) };
@@ -229,10 +230,12 @@ impl JobObject {
         Ok(schedule.next_after(datetime(st.clock.now_ms()), tz))
     }
     /// The most recent run that started (or was recorded missed/skipped).
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn last_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunObject>> {
         Ok(crate::store::runs::last_run(&state(ctx).store, &self.0.code).await.gql()?.map(RunObject))
     }
     /// Runs by status scheduled since `since` (default: the last 24 hours).
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn run_counts(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> async_graphql::Result<Vec<StatusCount>> {
         let st = state(ctx);
         let since = since.map(|d| d.timestamp_millis()).unwrap_or(st.clock.now_ms() - 86_400_000);
@@ -358,7 +361,10 @@ pub struct EnvVar {
 pub struct CommandExecutorInput {
     /// Program and arguments, executed directly (no shell unless argv says so).
     pub argv: Vec<String>,
+    /// Added to cronkeeper's environment. Names: letters, digits and `_`, not
+    /// starting with a digit; `LD_*` names are refused; no NUL bytes.
     pub env: Option<Vec<EnvVar>>,
+    /// An absolute path; a missing directory fails the run.
     pub working_dir: Option<String>,
 }
 

@@ -61,6 +61,7 @@ impl RunObject {
         &self.0.job_code
     }
     /// The job, unless it has been deleted since.
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn job(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<JobObject>> {
         Ok(crate::store::jobs::get(&state(ctx).store, &self.0.job_code).await.gql()?.map(JobObject))
     }
@@ -240,7 +241,7 @@ impl RunsQuery {
 
     /// Runs overlapping `[from, to)`, grouped by job, for the timeline view (at most 31 days).
     /// `output` is null here (it can be 64 KiB a run); fetch `run(id)` for it.
-    #[graphql(complexity = "1 + 100 * child_complexity")]
+    #[graphql(complexity = "super::TIMELINE_READ + 100 * child_complexity")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
