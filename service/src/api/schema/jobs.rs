@@ -305,6 +305,9 @@ impl From<JobSortField> for JobSort {
     }
 }
 
+/// The longest `filter.search` accepted.
+const MAX_SEARCH: usize = 1_000;
+
 #[derive(Default)]
 pub struct JobsQuery;
 
@@ -322,6 +325,11 @@ impl JobsQuery {
     ) -> async_graphql::Result<JobConnection> {
         let page = page(first, after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
+        // SQLite refuses LIKE patterns over 50 000 bytes with an internal error;
+        // no one searches a job grid with more than a line of text.
+        if let Some(search) = f.search.as_deref().filter(|s| s.len() > MAX_SEARCH) {
+            return Err(ApiError::bad_input("filter.search", format!("at most {MAX_SEARCH} bytes (got {})", search.len()))).gql();
+        }
         let filter = JobFilter {
             codes: f.codes,
             lane: f.lane,
