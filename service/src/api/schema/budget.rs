@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn a_fragment_bomb_is_refused_at_once_with_its_size() {
         let started = std::time::Instant::now();
-        let err = check_text(&fragment_bomb(30, 10)).unwrap_err();
+        let err = check_text(&fragment_bomb(12, 10)).unwrap_err(); // 10^12 selections, within the nesting limit
         assert!(err.contains("too large"), "{err}");
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
     }
