@@ -22,7 +22,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::cron::Schedule;
 use crate::domain::{
-    validate_job_code, ConcurrencyPolicy, EpochMs, Executor, Job, JobSource, LaneName, MisfirePolicy, Run, RunId,
+    check_command, validate_job_code, ConcurrencyPolicy, EpochMs, Executor, Job, JobSource, LaneName, MisfirePolicy, Run, RunId,
     RunStatus, Trigger,
 };
 use crate::events::{Events, RunEvent};
@@ -326,16 +326,9 @@ fn lane_named(ctx: &Ctx, name: &str) -> Result<LaneName> {
 
 fn check_executor(e: &Executor) -> Result<()> {
     match e {
-        Executor::Command { argv, env, .. } => {
-            if argv.first().map_or(true, |p| p.trim().is_empty()) {
-                return Err(ActionError::invalid("executor.command.argv", "must name a program as its first element"));
-            }
-            for (i, (name, _)) in env.iter().enumerate() {
-                let ok = !name.is_empty() && !name.contains('=') && !name.contains('\0');
-                if !ok {
-                    return Err(ActionError::invalid(format!("executor.command.env[{i}].name"), "must be a non-empty name without `=`"));
-                }
-            }
+        Executor::Command { argv, env, working_dir } => {
+            check_command(argv, env, working_dir.as_deref())
+                .map_err(|(field, message)| ActionError::invalid(format!("executor.command.{field}"), message))?;
         }
         Executor::Magento { code } => {
             if let Some(code) = code {

@@ -27,14 +27,21 @@ from common import IN_CI, Service, binary_or_exit, check, free_port, run_main
 
 
 def certificate(directory):
-    key, cert = f"{directory}/server.key", f"{directory}/server.crt"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
-        check=True, capture_output=True,
-    )
-    os.chmod(key, 0o600)
-    return key, cert
+    """A private CA and a server certificate for `localhost` signed by it (a
+    CA certificate itself may not serve as the server's: rustls refuses it).
+    Returns (server key, server certificate, CA certificate)."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    d = directory
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=cronkeeper test CA",
+            "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f"{d}/server.key", "-out", f"{d}/server.csr")
+    with open(f"{d}/server.ext", "w") as f:
+        f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", f"{d}/server.csr", "-CA", f"{d}/ca.crt", "-CAkey", f"{d}/ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", f"{d}/server.ext", "-out", f"{d}/server.crt")
+    os.chmod(f"{d}/server.key", 0o600)
+    return f"{d}/server.key", f"{d}/server.crt", f"{d}/ca.crt"
 
 
 class TlsPostgres:
@@ -51,13 +58,13 @@ class TlsPostgres:
         self.data = f"{self.dir}/data"
         self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.pg("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        key, self.ca = certificate(self.dir)
+        key, cert, self.ca = certificate(self.dir)
         if self.as_pg:
             shutil.chown(key, "postgres", "postgres")
         with open(f"{self.data}/pg_hba.conf", "w") as f:
             f.write("local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n")
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c ssl=on -c ssl_cert_file={self.ca} -c ssl_key_file={key}")
+                f"-c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}")
         self.pg("pg_ctl", "-D", self.data, "-o", opts, "-l", f"{self.dir}/pg.log", "-w", "start")
         self.pg("psql", "-h", self.dir, "-p", str(self.port), "-U", "postgres", "-c", "CREATE DATABASE ck")
         base = f"postgres://postgres@localhost:{self.port}/ck"
@@ -100,16 +107,16 @@ class TlsMariadb:
         data = f"{self.dir}/data"
         self.socket = f"{self.dir}/mysqld.sock"
         user = ["--user=mysql"] if os.geteuid() == 0 else []
-        key, self.ca = certificate(self.dir)
+        key, cert, self.ca = certificate(self.dir)
         if user:
-            for path in (self.dir, key, self.ca):
+            for path in (self.dir, key, cert, self.ca):
                 shutil.chown(path, "mysql", "mysql")
         subprocess.run(["mariadb-install-db", f"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", *user],
                        check=True, capture_output=True)
         self.proc = subprocess.Popen(
             [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={self.port}", "--bind-address=127.0.0.1",
              f"--socket={self.socket}", f"--pid-file={self.dir}/mysqld.pid", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
-             f"--ssl-cert={self.ca}", f"--ssl-key={key}", "--require-secure-transport=ON", *user],
+             f"--ssl-cert={cert}", f"--ssl-key={key}", "--require-secure-transport=ON", *user],
             stdout=subprocess.DEVNULL, stderr=open(f"{self.dir}/mariadb.log", "a"),
         )
         for _ in range(120):

@@ -2,11 +2,14 @@
 # The reliability and security suite against the real binary (docs/reliability.md):
 # JWT attack matrix, kill -9 under load (SQLite and PostgreSQL), hostile jobs, database
 # outages (SQLite lock, a private PostgreSQL or MariaDB stopped), a private RabbitMQ
-# stopped under AMQP dispatch, disk full, and a short load benchmark and memory soak. Each script prints its figures and fails
+# stopped under AMQP dispatch, disk full, TLS to the database, GraphQL abuse with a
+# legitimate client's latency measured, job definitions that try to escape, and a short
+# load benchmark and memory soak. Each script prints its figures and fails
 # on a broken promise. scripts/test-all runs this with the binary it built:
 #   CRONKEEPER_BIN=target/debug/cronkeeper bash tests/reliability/run.sh
 # Some scripts: bash tests/reliability/run.sh kill9 jwt (names: jwt kill9 kill9-postgres
-# hostile outage-sqlite outage-postgres outage-mariadb outage-amqp disk-full load-soak). Long variants are in docs/reliability.md.
+# hostile outage-sqlite outage-postgres outage-mariadb outage-amqp disk-full db-tls graphql-abuse
+# escape load-soak). Long variants are in docs/reliability.md.
 set -uo pipefail
 cd "$(dirname "$0")"
 : "${CRONKEEPER_BIN:?set CRONKEEPER_BIN to the cronkeeper binary to test}"
@@ -25,11 +28,14 @@ declare -A suite=(
   [disk-full]="disk_full.py"
   # One minute of soak and 5 s of wrk per query; the one-hour run is in docs/reliability.md.
   [load-soak]="load_soak.py --duration 60 --bench-seconds 5"
+  [db-tls]="db_tls.py all"
+  [graphql-abuse]="graphql_abuse.py"
+  [escape]="escape_attempts.py"
 )
 # kill9-postgres and load-soak are not in the default run yet: on the shared machine (load 12 to
 # 20) kill9-postgres never reached its 50 runs in flight and load-soak its 45 runs a second, so
 # they would fail the suite for the machine's sake (docs/reliability.md). Run them by name.
-order=(jwt kill9 hostile outage-sqlite outage-postgres outage-mariadb outage-amqp disk-full)
+order=(jwt kill9 hostile outage-sqlite outage-postgres outage-mariadb outage-amqp disk-full db-tls graphql-abuse escape)
 [ $# -gt 0 ] && order=("$@")
 
 failed=()

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::file::{BackoffFile, JobFile};
 use super::{duration, Config, ConfigError};
-use crate::domain::{validate_job_code, Backoff, ConcurrencyPolicy, Executor, Job, LaneName, MisfirePolicy, RetryPolicy};
+use crate::domain::{check_command, validate_job_code, Backoff, ConcurrencyPolicy, Executor, Job, LaneName, MisfirePolicy, RetryPolicy};
 
 pub fn jobs_from(files: &[JobFile], config: &Config) -> Result<Vec<Job>, ConfigError> {
     let mut seen = std::collections::BTreeSet::new();
@@ -62,14 +62,19 @@ fn executor_from(jf: &JobFile) -> Result<Executor, FieldError> {
         return Err(("command", "give exactly one of command = [...], magento = true or http = { url = ... }".into()));
     }
     if let Some(argv) = &jf.command {
-        if argv.is_empty() || argv[0].is_empty() {
-            return Err(("command", "must name a program as its first element".into()));
-        }
-        return Ok(Executor::Command {
-            argv: argv.clone(),
-            env: jf.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            working_dir: jf.working_dir.clone(),
-        });
+        let env: Vec<(String, String)> = jf.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        check_command(argv, &env, jf.working_dir.as_deref()).map_err(|(field, message)| {
+            // The API's field names, in the config file's words.
+            let key = if field.starts_with("argv") {
+                "command"
+            } else if field.starts_with("env") {
+                "env"
+            } else {
+                "working_dir"
+            };
+            (key, message)
+        })?;
+        return Ok(Executor::Command { argv: argv.clone(), env, working_dir: jf.working_dir.clone() });
     }
     if let Some(http) = &jf.http {
         if !(http.url.starts_with("http://") || http.url.starts_with("https://")) {

@@ -96,6 +96,19 @@ fn job_errors_name_the_job_and_field() {
 }
 
 #[test]
+fn a_command_job_that_tries_to_escape_is_refused_naming_the_field() {
+    let job = |extra: &str| format!("[[jobs]]\ncode = \"x\"\nschedule = \"* * * * *\"\ncommand = [\"true\"]\n{extra}");
+    let e = from_toml(&job("env = { LD_PRELOAD = \"/tmp/evil.so\" }\n")).unwrap_err();
+    assert_eq!(e.key, "jobs[0] (x).env");
+    assert!(e.to_string().contains("dynamic loader"), "{e}");
+    let e = from_toml(&job("env = { \"A B\" = \"1\" }\n")).unwrap_err();
+    assert_eq!(e.key, "jobs[0] (x).env");
+    let e = from_toml(&job("working_dir = \"var/www\"\n")).unwrap_err();
+    assert_eq!(e.key, "jobs[0] (x).working_dir");
+    assert!(from_toml(&job("env = { MAGE_MODE = \"production\" }\nworking_dir = \"/var/www\"\n")).is_ok());
+}
+
+#[test]
 fn conflicting_supervision_timers_are_refused() {
     let e = from_toml("heartbeat_interval = \"30s\"\nheartbeat_expiry = \"60s\"\n").unwrap_err();
     assert_eq!(e.key, "heartbeat_expiry");

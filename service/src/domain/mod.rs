@@ -4,11 +4,13 @@
 //! Nothing here touches the store, the clock or the OS; the scheduler, the
 //! workers and the API all speak in these types.
 
+mod command;
 mod duration;
 mod job;
 mod lane;
 mod run;
 
+pub use command::{check_command, CommandError};
 pub use duration::{parse_duration, DurationError};
 pub use job::{validate_job_code, 
     Backoff, ConcurrencyPolicy, Executor, Job, JobSource, MisfirePolicy, RetryPolicy,

@@ -227,6 +227,7 @@ impl JobObject {
         datetime(self.0.updated_at)
     }
     /// The next fire time; null when paused or without a schedule.
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn next_run_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
         let job = &self.0;
         let Some(expr) = job.schedule.as_deref().filter(|_| !job.paused) else { return Ok(None) };
@@ -243,6 +244,7 @@ impl JobObject {
         Ok(schedule.next_after(datetime(st.clock.now_ms()), tz))
     }
     /// The most recent run that started (or was recorded missed/skipped).
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn last_run(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RunObject>> {
         let store = &state(ctx).store;
         let run = match &self.1 {
@@ -252,6 +254,7 @@ impl JobObject {
         Ok(run.gql()?.map(RunObject))
     }
     /// Runs by status scheduled since `since` (default: the last 24 hours).
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn run_counts(&self, ctx: &Context<'_>, since: Option<DateTime<Utc>>) -> async_graphql::Result<Vec<StatusCount>> {
         let st = state(ctx);
         let now = self.1.as_ref().map_or_else(|| st.clock.now_ms(), |page| page.read_at);
@@ -326,6 +329,9 @@ impl From<JobSortField> for JobSort {
     }
 }
 
+/// The longest `filter.search` accepted.
+const MAX_SEARCH: usize = 1_000;
+
 #[derive(Default)]
 pub struct JobsQuery;
 
@@ -343,6 +349,11 @@ impl JobsQuery {
     ) -> async_graphql::Result<JobConnection> {
         let page = page(first, after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
+        // SQLite refuses LIKE patterns over 50 000 bytes with an internal error;
+        // no one searches a job grid with more than a line of text.
+        if let Some(search) = f.search.as_deref().filter(|s| s.len() > MAX_SEARCH) {
+            return Err(ApiError::bad_input("filter.search", format!("at most {MAX_SEARCH} bytes (got {})", search.len()))).gql();
+        }
         let filter = JobFilter {
             codes: f.codes,
             lane: f.lane,
@@ -383,7 +394,10 @@ pub struct EnvVar {
 pub struct CommandExecutorInput {
     /// Program and arguments, executed directly (no shell unless argv says so).
     pub argv: Vec<String>,
+    /// Added to cronkeeper's environment. Names: letters, digits and `_`, not
+    /// starting with a digit; `LD_*` names are refused; no NUL bytes.
     pub env: Option<Vec<EnvVar>>,
+    /// An absolute path; a missing directory fails the run.
     pub working_dir: Option<String>,
 }
 

@@ -5,12 +5,14 @@
 //! and subscriptions. The roots merge them, so each file owns its queries,
 //! mutations and types together.
 //!
-//! Limits live here: depth (stops `job { lastRun { job { lastRun ... } } }`
+//! Limits live here: the document budget ([`budget`]: size with fragments
+//! expanded, checked first), depth (stops `job { lastRun { job { lastRun ... } } }`
 //! recursion), complexity (lists count once per requested item), and the
 //! page cap in [`super::connection`].
 
 pub mod admin;
 pub mod alerts;
+pub mod budget;
 pub mod consumers;
 pub mod job_page;
 pub mod jobs;
@@ -31,6 +33,15 @@ use crate::store::Direction;
 pub const MAX_DEPTH: usize = 16;
 /// A full page of 500 runs with every field is about 15 000.
 pub const MAX_COMPLEXITY: usize = 50_000;
+/// What a field that reads the store once per item costs (`lastRun`,
+/// `nextRunAt`, `runCounts`, `Run.job`), so aliases cannot multiply store
+/// reads: at most about 4 500 of them per request (a page of 500 jobs with
+/// nine aliased `lastRun`s), while the admin grid (500 jobs with their last
+/// run and next fire time) stays near 25 000.
+pub const STORE_READ: usize = 10;
+/// What one `timeline` costs before its rows: at most 10 timelines a request
+/// (one timeline can be thousands of runs).
+pub const TIMELINE_READ: usize = 5_000;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -53,6 +64,7 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, subscription::Subscription> {
     Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(budget::DocumentBudget)
 }
 
 pub fn build(state: ApiState) -> ApiSchema {

@@ -61,6 +61,7 @@ impl RunObject {
         &self.0.job_code
     }
     /// The job, unless it has been deleted since.
+    #[graphql(complexity = "super::STORE_READ + child_complexity")]
     async fn job(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<JobObject>> {
         Ok(crate::store::jobs::get(&state(ctx).store, &self.0.job_code).await.gql()?.map(JobObject::from))
     }

@@ -77,7 +77,7 @@ impl TimelineQuery {
     /// `resolutionSeconds` sets how `spans` fold: same-status runs less than this
     /// apart become one span (default: the window / 1000, at least 1 s). Select
     /// `spans` instead of `runs` for windows holding more runs than the view has pixels.
-    #[graphql(complexity = "1 + 100 * child_complexity")]
+    #[graphql(complexity = "super::TIMELINE_READ + 100 * child_complexity")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
