@@ -1,5 +1,6 @@
 //! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
-//! operations (who am I, cron preview), alerts (rules, alerts, channels),
+//! operations (who am I, cron preview), alerts (rules, alerts), alert
+//! channels,
 //! admin (audit log, Magento sync, purge, retention), consumers (Magento
 //! queue consumers and queue depths),
 //! and subscriptions. The roots merge them, so each file owns its queries,
@@ -10,6 +11,7 @@
 //! page cap in [`super::connection`].
 
 pub mod admin;
+pub mod alert_channels;
 pub mod alerts;
 pub mod consumers;
 pub mod jobs;
@@ -37,12 +39,20 @@ pub struct Query(
     lanes::LanesQuery,
     ops::OpsQuery,
     alerts::AlertsQuery,
+    alert_channels::AlertChannelsQuery,
     admin::AdminQuery,
     consumers::ConsumersQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, alerts::AlertsMutation, admin::AdminMutation, consumers::ConsumersMutation);
+pub struct Mutation(
+    jobs::JobsMutation,
+    runs::RunsMutation,
+    alerts::AlertsMutation,
+    alert_channels::AlertChannelsMutation,
+    admin::AdminMutation,
+    consumers::ConsumersMutation,
+);
 
 pub type ApiSchema = Schema<Query, Mutation, subscription::Subscription>;
 
