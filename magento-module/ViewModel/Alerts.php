@@ -65,6 +65,16 @@ class Alerts implements ArgumentInterface
         return $this->url->getUrl('cronkeeper/rule/delete');
     }
 
+    public function getChannelEditUrl(?string $name = null): string
+    {
+        return $this->url->getUrl('cronkeeper/channel/edit', $name === null ? [] : ['name' => $name]);
+    }
+
+    public function getChannelDeleteUrl(): string
+    {
+        return $this->url->getUrl('cronkeeper/channel/delete');
+    }
+
     public function getRunUrl(string $id): string
     {
         return $this->url->getUrl('cronkeeper/run/view', ['id' => $id]);

@@ -26,8 +26,8 @@ use crate::domain::{
     RunStatus, Trigger,
 };
 use crate::events::{Events, RunEvent};
-use crate::store::runs::{NewRun, RunFilter, RunSort};
-use crate::store::{self, Direction, Page, Store, StoreError};
+use crate::store::runs::NewRun;
+use crate::store::{self, Store, StoreError};
 
 /// What an operation needs from the running service.
 #[derive(Clone, Debug)]
@@ -407,15 +407,8 @@ pub async fn delete_jobs(ctx: &Ctx, codes: &[String]) -> Result<i64> {
 }
 
 async fn cancel_waiting_runs(ctx: &Ctx, code: &str, reason: &str, now: EpochMs) -> Result<()> {
-    let filter = RunFilter {
-        job_code: Some(code.to_string()),
-        statuses: Some(vec![RunStatus::Pending, RunStatus::Queued]),
-        ..RunFilter::default()
-    };
-    let waiting = store::runs::list(&ctx.store, &filter, RunSort::Id, Direction::Asc, Page { limit: 10_000, offset: 0 }).await?;
-    store::runs::cancel_waiting(&ctx.store, code, reason, now).await?;
-    for run in waiting {
-        emit(ctx, &run, RunStatus::Skipped, now);
+    for run in store::runs::cancel_waiting(&ctx.store, code, reason, now).await? {
+        ctx.events.run_changed(run.event(RunStatus::Skipped, now));
     }
     Ok(())
 }
@@ -574,8 +567,15 @@ fn camel_field(field: &str) -> String {
     out
 }
 
-fn declared_channels(ctx: &Ctx) -> Vec<String> {
-    ctx.config.alerts.channels.iter().map(|c| c.name.clone()).collect()
+/// The channels a rule may name: the config file's and the API's.
+async fn declared_channels(ctx: &Ctx) -> Result<Vec<String>> {
+    let mut names: Vec<String> = ctx.config.alerts.channels.iter().map(|c| c.name.clone()).collect();
+    for c in store::alert_channels::list_channels(&ctx.store).await? {
+        if c.source == store::alert_channels::SOURCE_API && !names.contains(&c.name) {
+            names.push(c.name);
+        }
+    }
+    Ok(names)
 }
 
 /// Creates or replaces a rule made over the API. Rules declared in the
@@ -583,7 +583,7 @@ fn declared_channels(ctx: &Ctx) -> Vec<String> {
 /// next start, so they are changed there.
 pub async fn upsert_alert_rule(ctx: &Ctx, input: &crate::alerts::RuleInput) -> Result<store::alerts::StoredRule> {
     use store::alerts as astore;
-    let rule = crate::alerts::Rule::from_input(input, &declared_channels(ctx)).map_err(|e| ActionError::invalid(camel_field(&e.field), e.message))?;
+    let rule = crate::alerts::Rule::from_input(input, &declared_channels(ctx).await?).map_err(|e| ActionError::invalid(camel_field(&e.field), e.message))?;
     if let Some(existing) = astore::get_rule(&ctx.store, &rule.name).await? {
         if existing.source == astore::SOURCE_CONFIG {
             return Err(ActionError::invalid("name", format!("rule `{}` is declared in the configuration file; change it there", rule.name)));
@@ -609,7 +609,7 @@ pub async fn delete_alert_rule(ctx: &Ctx, name: &str) -> Result<bool> {
 /// Queues a test notification to a declared channel; the deliverer sends it
 /// like any other (retries included). Returns the notification id.
 pub async fn test_alert_channel(ctx: &Ctx, name: &str) -> Result<i64> {
-    if ctx.config.alerts.channel(name).is_none() {
+    if !declared_channels(ctx).await?.iter().any(|c| c == name) {
         return Err(ActionError::NotFound(format!("alert channel `{name}`")));
     }
     Ok(store::alerts::enqueue_test(&ctx.store, name, ctx.now()).await?)
@@ -620,24 +620,43 @@ pub async fn acknowledge_alert(ctx: &Ctx, id: i64, by: &str) -> Result<crate::al
     crate::alerts::acknowledge(&ctx.store, &ctx.alert_events, id, by, ctx.now()).await?.ok_or_else(|| ActionError::NotFound(format!("alert {id}")))
 }
 
+mod alert_channels;
+pub use alert_channels::{create_alert_channel, delete_alert_channel, update_alert_channel, ChannelChanges, NewChannel};
+
 // ---------------------------------------------------------------- retention
 
 /// At most ten years of history.
 pub const MAX_RETENTION_DAYS: f64 = 3650.0;
 
-/// A change of one retention period: keep, back to the config value, or set (days).
-pub async fn set_retention(ctx: &Ctx, succeeded_days: Change<f64>, other_days: Change<f64>) -> Result<crate::scheduler::retention::Effective> {
-    use crate::scheduler::retention::{self, OTHER_KEY, SUCCEEDED_KEY};
+/// The `setRetention` argument of each period, as errors name it.
+fn retention_field(kept: crate::scheduler::retention::Kept) -> &'static str {
+    use crate::scheduler::retention::Kept;
+    match kept {
+        Kept::Succeeded => "succeededDays",
+        Kept::Other => "otherDays",
+        Kept::Audit => "auditDays",
+        Kept::ResolvedAlerts => "resolvedAlertsDays",
+        Kept::Notifications => "notificationsDays",
+    }
+}
+
+/// Changes retention periods: each kept, back to the config value, or set
+/// (days). All are checked before any is stored.
+pub async fn set_retention(
+    ctx: &Ctx,
+    changes: Vec<(crate::scheduler::retention::Kept, Change<f64>)>,
+) -> Result<crate::scheduler::retention::Effective> {
+    use crate::scheduler::retention;
     let mut writes = Vec::new();
-    for (field, key, change) in [("succeededDays", SUCCEEDED_KEY, succeeded_days), ("otherDays", OTHER_KEY, other_days)] {
+    for (kept, change) in changes {
         match change {
             Change::Keep => {}
-            Change::Clear => writes.push((key, None)),
+            Change::Clear => writes.push((kept.settings_key(), None)),
             Change::Set(days) => {
                 if !(days.is_finite() && days > 0.0 && days <= MAX_RETENTION_DAYS) {
-                    return Err(ActionError::invalid(field, format!("must be more than 0 and at most {MAX_RETENTION_DAYS} days (got {days})")));
+                    return Err(ActionError::invalid(retention_field(kept), format!("must be more than 0 and at most {MAX_RETENTION_DAYS} days (got {days})")));
                 }
-                writes.push((key, Some((days * 86_400_000.0).round() as i64)));
+                writes.push((kept.settings_key(), Some((days * 86_400_000.0).round() as i64)));
             }
         }
     }
@@ -710,6 +729,9 @@ pub async fn sync_magento_jobs(ctx: &Ctx, defs: Vec<MagentoJobDef>) -> Result<Sy
     })?;
     for code in report.created.iter().chain(&report.updated).chain(&report.removed) {
         tracing::info!(job = %code, "magento sync changed a job");
+    }
+    for run in &report.closed {
+        ctx.events.run_changed(run.event(RunStatus::Skipped, ctx.now()));
     }
     let mut warnings = report.warnings;
     if !report.awaiting_schedule.is_empty() {

@@ -15,7 +15,8 @@ use crate::api::{ApiState, Readiness};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::dispatch::{amqp, Dispatch};
-use crate::events::Events;
+use crate::domain::RunStatus;
+use crate::events::{Events, RunEvent};
 use crate::scheduler::{retention, Scheduler};
 use crate::store::{self, Store};
 use crate::wakeups::Wakeups;
@@ -51,6 +52,9 @@ pub struct Application {
     roles: Roles,
     /// The lanes and slots the workers take; every configured lane by default.
     worker_lanes: Vec<(String, usize)>,
+    /// Runs closed SKIPPED at start (their job left the config file): their
+    /// events go out once the alert evaluator listens.
+    closed_at_start: Vec<RunEvent>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,8 +82,9 @@ impl Application {
         // The file's jobs and alert rules are the deployment's declaration, saved by
         // the `serve` processes. A worker's file may list none: saving it would
         // delete them all.
+        let mut closed_at_start = Vec::new();
         if roles.scheduler {
-            apply_config_jobs(&store, &config, clock.now_ms()).await?;
+            closed_at_start = apply_config_jobs(&store, &config, clock.now_ms()).await?;
             alerts::apply_config(&store, &config, clock.now_ms()).await?;
             crate::consumers::sync::apply_config(&store, &config, clock.now_ms()).await?;
         }
@@ -89,7 +94,7 @@ impl Application {
         };
         let wakeups = Wakeups::new(config.lanes.iter().map(|l| l.name.as_str()));
         let worker_lanes = config.lanes.iter().map(|l| (l.name.to_string(), l.slots)).collect();
-        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, alert_events: AlertEvents::new(), listener, roles, worker_lanes })
+        Ok(Self { config: Arc::new(config), store, events: Events::new(), clock, wakeups, alert_events: AlertEvents::new(), listener, roles, worker_lanes, closed_at_start })
     }
 
     /// Works only these lanes, with these slots (`cronkeeper worker --lanes --slots`).
@@ -165,6 +170,9 @@ impl Application {
             scheduler_tick,
         };
         alerts::spawn(&mut tasks, wiring, background.clone());
+        for event in self.closed_at_start.iter().cloned() {
+            self.events.run_changed(event);
+        }
         // Queue consumers: supervised where workers run; depth history sampled
         // by one process at a time (consumers/history.rs).
         let depth_sources = crate::consumers::DepthSources::shared(&self.config);
@@ -216,8 +224,9 @@ impl Application {
 /// Jobs declared in the file are the deployment's source of truth for the
 /// fields they set: saved at every start, keeping their history and cursor.
 /// A job that was declared at the previous start and is gone from the file now
-/// is deleted (its waiting runs closed), as removing it from version control means.
-async fn apply_config_jobs(store: &Store, config: &Config, now: i64) -> Result<(), StartError> {
+/// is deleted (its waiting runs closed SKIPPED, returned as their events), as
+/// removing it from version control means.
+async fn apply_config_jobs(store: &Store, config: &Config, now: i64) -> Result<Vec<RunEvent>, StartError> {
     const DECLARED: &str = "config_jobs";
     let previous: Vec<String> = store::settings::get(store, DECLARED).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
     let mut jobs = Vec::new();
@@ -231,12 +240,14 @@ async fn apply_config_jobs(store: &Store, config: &Config, now: i64) -> Result<(
     let current: Vec<String> = config.jobs.iter().map(|j| j.code.clone()).collect();
     let removed: Vec<String> = previous.into_iter().filter(|c| !current.contains(c)).collect();
     store::jobs::save_all(store, &jobs, &removed, now).await?;
+    let mut closed = Vec::new();
     for code in &removed {
-        store::runs::cancel_waiting(store, code, "job removed from the configuration file", now).await?;
+        let runs = store::runs::cancel_waiting(store, code, "job removed from the configuration file", now).await?;
+        closed.extend(runs.into_iter().map(|c| c.event(RunStatus::Skipped, now)));
         tracing::info!(job = %code, "deleted a job no longer declared in the configuration file");
     }
     store::settings::set(store, DECLARED, &serde_json::to_string(&current).expect("codes serialise")).await?;
-    Ok(())
+    Ok(closed)
 }
 
 /// Cancels `token` on SIGTERM or SIGINT.

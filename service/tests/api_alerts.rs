@@ -151,7 +151,7 @@ async fn channels_are_masked_in_every_answer_and_in_the_audit_log() {
     seen += &api.ok("viewer", &format!("{{ alertRules {{ {RULE_FIELDS} }} }}"), json!({})).await.to_string();
     seen += &api.ok("viewer", "{ auditLog(first: 500) { nodes { operation arguments outcome } } }", json!({})).await.to_string();
     // The store holds masked URLs only.
-    for c in astore::list_channels(&api.state.store).await.unwrap() {
+    for c in cronkeeper::store::alert_channels::list_channels(&api.state.store).await.unwrap() {
         seen += &format!("{c:?}");
     }
     assert_no_secret("API answers, audit log and stored channels", &seen);
@@ -396,7 +396,7 @@ async fn retention_per_status_is_visible_and_adjustable_by_admins() {
     let old = runs::insert(store, &scheduled("r", RunStatus::Succeeded, now_ms() - 2 * day, 0), now_ms()).await.unwrap().unwrap();
     let young = runs::insert(store, &scheduled("r", RunStatus::Succeeded, now_ms() - day, 0), now_ms()).await.unwrap().unwrap();
     let removed = cronkeeper::scheduler::retention::purge_once(store, &api.state.clock, &api.state.config.retention, &tokio_util::sync::CancellationToken::new()).await.unwrap();
-    assert_eq!(removed, 1);
+    assert_eq!(removed.runs, 1);
     assert!(runs::get(store, old).await.unwrap().is_none());
     assert!(runs::get(store, young).await.unwrap().is_some());
 
@@ -407,4 +407,236 @@ async fn retention_per_status_is_visible_and_adjustable_by_admins() {
     assert_eq!(r["setRetention"], json!({ "otherDays": 10.0, "otherSource": "API" }));
     let audit = api.audit_outcomes().await;
     assert!(audit.iter().filter(|(op, _)| op == "setRetention").count() >= 6, "{audit:?}");
+}
+
+// ---------------------------------------------------------------- retention of alerting history
+
+#[tokio::test]
+async fn audit_alert_and_notification_retention_is_visible_adjustable_and_applied() {
+    let api = spawn().await;
+    let q = "{ retention { auditDays auditSource resolvedAlertsDays resolvedAlertsSource notificationsDays notificationsSource } }";
+    assert_eq!(
+        api.ok("viewer", q, json!({})).await["retention"],
+        json!({ "auditDays": 90.0, "auditSource": "CONFIG", "resolvedAlertsDays": 30.0, "resolvedAlertsSource": "CONFIG", "notificationsDays": 30.0, "notificationsSource": "CONFIG" })
+    );
+    let set = "mutation($a: Float, $r: Float, $n: Float) { setRetention(auditDays: $a, resolvedAlertsDays: $r, notificationsDays: $n) { auditDays auditSource resolvedAlertsDays resolvedAlertsSource notificationsDays notificationsSource succeededSource } }";
+    for (bad, field) in [(json!({ "a": 0 }), "auditDays:"), (json!({ "r": -2 }), "resolvedAlertsDays:"), (json!({ "n": 4000 }), "notificationsDays:")] {
+        let body = api.gql("admin", set, bad.clone()).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{bad}: {body}");
+        assert!(message(&body).starts_with(field), "{body}");
+    }
+    let body = api.gql("operator", set, json!({ "a": 1 })).await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    let r = api.ok("admin", set, json!({ "a": 2, "r": 1, "n": 1 })).await;
+    assert_eq!(
+        r["setRetention"],
+        json!({ "auditDays": 2.0, "auditSource": "API", "resolvedAlertsDays": 1.0, "resolvedAlertsSource": "API", "notificationsDays": 1.0, "notificationsSource": "API", "succeededSource": "CONFIG" })
+    );
+
+    // What is older goes at the next pass; what is younger, open or queued stays.
+    let store = &api.state.store;
+    let day = 86_400_000;
+    let now = now_ms();
+    let old_entry = cronkeeper::store::audit::AuditEntry { id: 0, at: now - 3 * day, subject: "s".into(), role: "admin".into(), operation: "ancient".into(), arguments: "{}".into(), outcome: "ok".into() };
+    cronkeeper::store::audit::record(store, &old_entry).await.unwrap();
+    api.ok("admin", UPSERT_RULE, json!({ "input": { "name": "f", "when": "run_failed", "channels": ["pager"] } })).await;
+    let rule = astore::get_rule(store, "f").await.unwrap().unwrap().rule;
+    let bad = Observation::Bad(Detail { summary: "x".into(), ..Default::default() });
+    astore::observe(store, &rule, &Subject::Job("gone".into()), &bad, now - 3 * day).await.unwrap();
+    astore::observe(store, &rule, &Subject::Job("gone".into()), &Observation::Good, now - 2 * day).await.unwrap();
+    astore::observe(store, &rule, &Subject::Job("still".into()), &bad, now - 3 * day).await.unwrap();
+    for _ in 0..2 {
+        let c = astore::claim_due(store, now, 60_000, 10).await.unwrap().pop().unwrap();
+        astore::mark_delivered(store, c.notification.id, c.claim, now).await.unwrap();
+    }
+    let purged = cronkeeper::scheduler::retention::purge_once(store, &api.state.clock, &api.state.config.retention, &tokio_util::sync::CancellationToken::new()).await.unwrap();
+    assert_eq!((purged.audit, purged.alerts, purged.notifications), (1, 1, 2), "{purged:?}");
+    let audit = api.audit_outcomes().await;
+    assert!(!audit.iter().any(|(op, _)| op == "ancient") && audit.iter().any(|(op, _)| op == "setRetention"), "{audit:?}");
+    let alerts = api.ok("viewer", "{ alerts { nodes { subject state } } alertNotifications { totalCount nodes { status } } }", json!({})).await;
+    assert_eq!(alerts["alerts"]["nodes"], json!([{ "subject": "job:still", "state": "OPEN" }]));
+    assert_eq!(alerts["alertNotifications"]["totalCount"], 1, "the queued one stays: {alerts}");
+    assert_eq!(alerts["alertNotifications"]["nodes"][0]["status"], "PENDING");
+}
+
+// ---------------------------------------------------------------- channels made over the API
+
+const CHANNEL_FIELDS: &str = "name kind maskedUrl signed source usedBy updatedAt";
+const API_HOOK_URL: &str = "https://receiver.example.test/in/apihookpathsecret?token=apiquerysecret";
+const API_HOOK_KEY: &str = "api-webhook-hmac-key-secret-0123";
+const API_SLACK_URL: &str = "https://hooks.slack.com/services/TAPI/BAPI/apislackpathsecret";
+const API_SECRETS: [&str; 6] = [API_HOOK_URL, API_HOOK_KEY, API_SLACK_URL, "apihookpathsecret", "apiquerysecret", "apislackpathsecret"];
+
+fn create_channel() -> String {
+    format!("mutation($input: AlertChannelInput!) {{ createAlertChannel(input: $input) {{ {CHANNEL_FIELDS} }} }}")
+}
+
+fn update_channel() -> String {
+    format!("mutation($input: AlertChannelChanges!) {{ updateAlertChannel(input: $input) {{ {CHANNEL_FIELDS} }} }}")
+}
+
+async fn channels(api: &Api) -> Value {
+    api.ok("viewer", &format!("{{ alertChannels {{ {CHANNEL_FIELDS} }} }}"), json!({})).await["alertChannels"].clone()
+}
+
+#[tokio::test]
+async fn channels_are_created_changed_and_deleted_over_the_api_with_write_only_secrets() {
+    let api = spawn().await;
+    let store = &api.state.store;
+    let mut seen = String::new();
+
+    let hook = api.ok("admin", &create_channel(), json!({ "input": { "name": "api-hook", "kind": "webhook", "url": API_HOOK_URL, "secret": API_HOOK_KEY } })).await;
+    seen += &hook.to_string();
+    let hook = &hook["createAlertChannel"];
+    assert_eq!((hook["name"].as_str(), hook["kind"].as_str(), hook["maskedUrl"].as_str()), (Some("api-hook"), Some("webhook"), Some("https://receiver.example.test/…")));
+    assert_eq!((hook["signed"].as_bool(), hook["source"].as_str(), hook["usedBy"].clone()), (Some(true), Some("API"), json!([])));
+    assert!(hook["updatedAt"].is_string(), "{hook}");
+    seen += &api.ok("admin", &create_channel(), json!({ "input": { "name": "api-slack", "kind": "slack", "url": API_SLACK_URL } })).await.to_string();
+
+    let listed = channels(&api).await;
+    seen += &listed.to_string();
+    let summary: Vec<(String, String, bool)> =
+        listed.as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().into(), c["source"].as_str().unwrap().into(), c["signed"].as_bool().unwrap())).collect();
+    assert_eq!(
+        summary,
+        [("api-hook".into(), "API".into(), true), ("api-slack".into(), "API".into(), false), ("ops-slack".into(), "CONFIG".into(), false), ("pager".into(), "CONFIG".into(), true)]
+    );
+    assert!(listed[3]["updatedAt"].is_null() && listed[3]["usedBy"] == json!(["from-file"]), "{listed}");
+
+    // Refused inputs name the field and change nothing.
+    let valid = json!({ "name": "new", "kind": "webhook", "url": "https://r.test/x/inputurlsecret", "secret": "0123456789abcdef" });
+    let with = |key: &str, value: Value| {
+        let mut input = valid.clone();
+        input[key] = value;
+        input
+    };
+    for (input, field) in [
+        (with("name", json!("bad name!")), "input.name:"),
+        (with("name", json!("pager")), "input.name:"),
+        (with("name", json!("api-hook")), "input.name:"),
+        (with("kind", json!("teams")), "input.kind:"),
+        (with("url", json!("ftp://r.test/inputurlsecret")), "input.url:"),
+        (with("url", json!("r.test/inputurlsecret")), "input.url:"),
+        (with("secret", Value::Null), "input.secret:"),
+        (with("secret", json!("short")), "input.secret:"),
+        (json!({ "name": "s", "kind": "slack", "url": "https://hooks.slack.com/x/inputurlsecret", "secret": "0123456789abcdef" }), "input.secret:"),
+    ] {
+        let body = api.gql("admin", &create_channel(), json!({ "input": input })).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{input}: {body}");
+        assert!(message(&body).starts_with(field), "{input}: {body}");
+        assert!(!body.to_string().contains("inputurlsecret"), "an error repeats the URL: {body}");
+    }
+    assert_eq!(channels(&api).await.as_array().unwrap().len(), 4, "refused inputs change nothing");
+
+    // Admins only.
+    for (role, query, input) in [
+        ("operator", create_channel(), json!({ "name": "op", "kind": "slack", "url": API_SLACK_URL })),
+        ("operator", update_channel(), json!({ "name": "api-hook", "url": "https://x.test/y" })),
+    ] {
+        let body = api.gql(role, &query, json!({ "input": input })).await;
+        assert_eq!(code(&body), "FORBIDDEN", "{body}");
+    }
+    let body = api.gql("operator", r#"mutation { deleteAlertChannel(name: "api-slack") }"#, json!({})).await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+
+    // An update without the URL or the key keeps them; a new URL is taken.
+    let moved = api.ok("admin", &update_channel(), json!({ "input": { "name": "api-hook", "url": "https://moved.example.test/in/movedpath" } })).await;
+    assert_eq!((moved["updateAlertChannel"]["maskedUrl"].as_str(), moved["updateAlertChannel"]["signed"].as_bool()), (Some("https://moved.example.test/…"), Some(true)));
+    let stored = cronkeeper::store::alert_channels::api_channel(store, "api-hook").await.unwrap().unwrap();
+    assert_eq!((stored.url.expose(), stored.secret.as_ref().map(|s| s.expose())), ("https://moved.example.test/in/movedpath", Some(API_HOOK_KEY)));
+    api.ok("admin", &update_channel(), json!({ "input": { "name": "api-hook", "secret": null } })).await;
+    let stored = cronkeeper::store::alert_channels::api_channel(store, "api-hook").await.unwrap().unwrap();
+    assert_eq!((stored.url.expose(), stored.secret.as_ref().map(|s| s.expose())), ("https://moved.example.test/in/movedpath", Some(API_HOOK_KEY)), "null keeps too");
+    // Becoming Slack drops the key; becoming a webhook again needs one.
+    let slack = api.ok("admin", &update_channel(), json!({ "input": { "name": "api-hook", "kind": "slack" } })).await;
+    assert_eq!((slack["updateAlertChannel"]["kind"].as_str(), slack["updateAlertChannel"]["signed"].as_bool()), (Some("slack"), Some(false)));
+    let body = api.gql("admin", &update_channel(), json!({ "input": { "name": "api-hook", "kind": "webhook" } })).await;
+    assert!(code(&body) == "BAD_USER_INPUT" && message(&body).starts_with("input.secret:"), "{body}");
+    let back = api.ok("admin", &update_channel(), json!({ "input": { "name": "api-hook", "kind": "webhook", "url": API_HOOK_URL, "secret": API_HOOK_KEY } })).await;
+    seen += &back.to_string();
+    assert_eq!(back["updateAlertChannel"]["signed"], true);
+    for (input, want, field) in [
+        (json!({ "name": "api-hook", "url": "mailto:ops@shop.test" }), "BAD_USER_INPUT", "input.url:"),
+        (json!({ "name": "pager", "url": "https://x.test/y" }), "BAD_USER_INPUT", "input.name:"),
+        (json!({ "name": "nope", "url": "https://x.test/y" }), "NOT_FOUND", ""),
+    ] {
+        let body = api.gql("admin", &update_channel(), json!({ "input": input })).await;
+        assert_eq!(code(&body), want, "{input}: {body}");
+        assert!(message(&body).starts_with(field), "{input}: {body}");
+    }
+
+    // Rules may name API channels; a channel in use is not deleted.
+    api.ok("admin", UPSERT_RULE, json!({ "input": { "name": "uses-api", "when": "run_failed", "channels": ["api-hook", "pager"] } })).await;
+    assert_eq!(channels(&api).await[0]["usedBy"], json!(["uses-api"]));
+    let body = api.gql("admin", r#"mutation { deleteAlertChannel(name: "api-hook") }"#, json!({})).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(message(&body).starts_with("name:") && message(&body).contains("`uses-api`"), "{body}");
+    let body = api.gql("admin", r#"mutation { deleteAlertChannel(name: "pager") }"#, json!({})).await;
+    assert!(code(&body) == "BAD_USER_INPUT" && message(&body).contains("configuration file"), "{body}");
+    assert_eq!(api.ok("operator", r#"mutation { testAlertChannel(name: "api-slack") }"#, json!({})).await["testAlertChannel"], true);
+    api.ok("admin", r#"mutation { deleteAlertRule(name: "uses-api") }"#, json!({})).await;
+    assert_eq!(api.ok("admin", r#"mutation { deleteAlertChannel(name: "api-hook") }"#, json!({})).await["deleteAlertChannel"], true);
+    assert_eq!(api.ok("admin", r#"mutation { deleteAlertChannel(name: "api-hook") }"#, json!({})).await["deleteAlertChannel"], false);
+    let body = api.gql("admin", UPSERT_RULE, json!({ "input": { "name": "late", "when": "run_failed", "channels": ["api-hook"] } })).await;
+    assert!(code(&body) == "BAD_USER_INPUT" && message(&body).starts_with("input.channels[0]:"), "a deleted channel is gone: {body}");
+
+    // Nothing the API answered, nor the audit log, nor a stored listing holds a URL or key.
+    seen += &channels(&api).await.to_string();
+    let audit = api.ok("viewer", "{ auditLog(first: 500) { nodes { operation arguments outcome } } }", json!({})).await;
+    seen += &audit.to_string();
+    for c in cronkeeper::store::alert_channels::list_channels(store).await.unwrap() {
+        seen += &format!("{c:?}");
+    }
+    for s in API_SECRETS.iter().chain(SECRETS.iter()) {
+        assert!(!seen.contains(s), "`{s}` leaked: {seen}");
+    }
+    let created = audit["auditLog"]["nodes"].as_array().unwrap().iter().filter(|n| n["operation"] == "createAlertChannel").count();
+    assert!(created >= 11, "every create was audited: {audit}");
+    assert!(seen.contains("[redacted]"), "{audit}");
+}
+
+#[tokio::test]
+async fn a_channel_made_over_the_api_is_delivered_to_like_a_config_one() {
+    let api = spawn().await;
+    let rec = Recorder::default();
+    let base = rec.start().await;
+    let first = format!("{base}/in/firstpathsecret");
+    api.ok("admin", &create_channel(), json!({ "input": { "name": "rec", "kind": "webhook", "url": first, "secret": API_HOOK_KEY } })).await;
+    api.ok("admin", UPSERT_RULE, json!({ "input": { "name": "f", "when": "run_failed", "channels": ["rec"] } })).await;
+    let alert = open_alert(&api, "f", "nightly").await;
+
+    // The outbox deliverer of a node whose config file knows nothing of `rec`.
+    let st = &api.state;
+    let deliverer = cronkeeper::alerts::deliver::Deliverer::new(st.store.clone(), st.clock.clone(), &st.config.alerts, st.alert_events.clone());
+    let deliver = |n: usize| {
+        let (deliverer, rec) = (deliverer.clone(), rec.clone());
+        async move {
+            tokio::time::timeout(Duration::from_secs(10), async {
+                while rec.hits().len() < n {
+                    deliverer.deliver_due().await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+            .await
+            .expect("delivered within 10 s");
+            rec.hits()
+        }
+    };
+    let hits = deliver(1).await;
+    assert_eq!(hits[0].path, "/in/firstpathsecret");
+    verify_signature(&hits[0].headers, &hits[0].body, API_HOOK_KEY);
+    let body: Value = serde_json::from_slice(&hits[0].body).unwrap();
+    assert_eq!((body["event"].as_str(), body["alert"]["id"].as_i64(), body["job"].as_str()), (Some("opened"), Some(alert.id), Some("nightly")));
+    let n = api.ok("viewer", "{ alertNotifications(filter: { channel: \"rec\" }) { nodes { status attempts } } }", json!({})).await;
+    assert_eq!(n["alertNotifications"]["nodes"], json!([{ "status": "DELIVERED", "attempts": 1 }]));
+
+    // A new URL applies to the next notification; the key left out is kept.
+    api.ok("admin", &update_channel(), json!({ "input": { "name": "rec", "url": format!("{base}/in/secondpath") } })).await;
+    api.ok("operator", r#"mutation { testAlertChannel(name: "rec") }"#, json!({})).await;
+    let hits = deliver(2).await;
+    assert_eq!(hits[1].path, "/in/secondpath");
+    verify_signature(&hits[1].headers, &hits[1].body, API_HOOK_KEY);
+    assert_eq!(serde_json::from_slice::<Value>(&hits[1].body).unwrap()["event"], "test");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rec.hits().len(), 2, "each notification exactly once");
 }

@@ -12,8 +12,8 @@ use Cronkeeper\Scheduler\Model\GraphQl\Queries;
  * actions (acknowledge an alert, send a test message to a channel). Plain PHP over ServiceClientInterface.
  *
  * Channels come masked from the service (`maskedUrl` is scheme and host only; never the URL or the
- * webhook key), and the module has no way to read or write them: they are declared in the service's
- * configuration file.
+ * webhook key), with their `source` (CONFIG: the service's configuration file, read-only here; API:
+ * managed with the channel form, Model\Alert\AlertChannelForm) and the rules that use them.
  */
 class AlertBoard
 {

@@ -102,13 +102,19 @@ final class Queries
     name when evaluated channels severity statuses count duration factor openAfter resolveAfter remindEvery
     enabled source scope { jobs lanes queues }
   }
-  alertChannels { name kind maskedUrl signed }
+  alertChannels { name kind maskedUrl signed source usedBy updatedAt }
 }';
 
     public const ACKNOWLEDGE_ALERT = 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id acknowledged acknowledgedBy } }';
     public const UPSERT_ALERT_RULE = 'mutation UpsertRule($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name when enabled source } }';
     public const DELETE_ALERT_RULE = 'mutation DeleteRule($name: String!) { deleteAlertRule(name: $name) }';
     public const TEST_ALERT_CHANNEL = 'mutation TestChannel($name: String!) { testAlertChannel(name: $name) }';
+    private const CHANNEL_FIELDS = 'name kind maskedUrl signed source usedBy updatedAt';
+    public const CREATE_ALERT_CHANNEL = 'mutation CreateChannel($input: AlertChannelInput!) { createAlertChannel(input: $input) { '
+        . self::CHANNEL_FIELDS . ' } }';
+    public const UPDATE_ALERT_CHANNEL = 'mutation UpdateChannel($input: AlertChannelChanges!) { updateAlertChannel(input: $input) { '
+        . self::CHANNEL_FIELDS . ' } }';
+    public const DELETE_ALERT_CHANNEL = 'mutation DeleteChannel($name: String!) { deleteAlertChannel(name: $name) }';
 
     public const SYNC_MAGENTO_JOBS = <<<'GRAPHQL'
 mutation Sync($input: [MagentoJobInput!]!) {

@@ -44,7 +44,48 @@ pub struct ChannelConfig {
     pub secret: Option<Secret>,
 }
 
+/// A problem with one field of a channel (`kind`, `url`, `secret`). The
+/// message never repeats the value: URLs and keys are secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ChannelError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn channel_err(field: &'static str, message: impl Into<String>) -> ChannelError {
+    ChannelError { field, message: message.into() }
+}
+
+/// Shortest webhook HMAC key accepted.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// `http://` or `https://` and something after it.
+pub fn is_http_url(url: &str) -> bool {
+    (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len()
+}
+
 impl ChannelConfig {
+    /// Validates a channel as written in `[[alerts.channels]]` or sent to
+    /// `createAlertChannel`: a known kind, an http(s) URL, and a key of at
+    /// least [`MIN_SECRET_LEN`] characters for a webhook (none for Slack).
+    /// The name is the caller's to check (the file and the API differ).
+    pub fn parse(name: &str, kind: &str, url: &str, secret: Option<&str>) -> Result<ChannelConfig, ChannelError> {
+        let kind = ChannelKind::parse(kind).ok_or_else(|| channel_err("kind", format!("`{kind}` is not slack or webhook")))?;
+        if !is_http_url(url) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(channel_err("url", "must be an http:// or https:// URL"));
+        }
+        match (kind, secret) {
+            (ChannelKind::Webhook, None) => return Err(channel_err("secret", "is required for a webhook: the HMAC-SHA256 key receivers verify")),
+            (ChannelKind::Webhook, Some(s)) if s.chars().count() < MIN_SECRET_LEN => {
+                return Err(channel_err("secret", format!("must be at least {MIN_SECRET_LEN} characters")))
+            }
+            (ChannelKind::Slack, Some(_)) => return Err(channel_err("secret", "applies to webhook channels only")),
+            _ => {}
+        }
+        Ok(ChannelConfig { name: name.to_string(), kind, url: Secret::new(url.to_string()), secret: secret.map(|s| Secret::new(s.to_string())) })
+    }
+
     /// The URL as it may be shown: scheme and host, the rest masked.
     pub fn masked_url(&self) -> String {
         mask_url(self.url.expose())
@@ -255,6 +296,21 @@ mod tests {
         // RFC 4231 test case 2 shape: key "Jefe".
         let sig = signature(&Secret::new("Jefe".into()), 1, b"x");
         assert!(sig.starts_with("t=1,v1=") && sig.len() == "t=1,v1=".len() + 64);
+    }
+
+    #[test]
+    fn channels_are_validated_field_by_field_without_echoing_secrets() {
+        let field = |kind: &str, url: &str, secret: Option<&str>| ChannelConfig::parse("c", kind, url, secret).unwrap_err().field;
+        assert_eq!(field("teams", "https://x.test/a", None), "kind");
+        assert_eq!(field("slack", "ftp://x.test/s3cr3t", None), "url");
+        assert_eq!(field("slack", "https://x.test/a b", None), "url");
+        assert_eq!(field("slack", "https://x.test/a", Some("0123456789abcdef")), "secret");
+        assert_eq!(field("webhook", "https://x.test/a", None), "secret");
+        assert_eq!(field("webhook", "https://x.test/a", Some("short")), "secret");
+        let e = ChannelConfig::parse("c", "slack", "hooks.slack.com/s3cr3t", None).unwrap_err();
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        let ok = ChannelConfig::parse("c", "webhook", "http://127.0.0.1:9/h", Some("0123456789abcdef")).unwrap();
+        assert_eq!((ok.kind, ok.masked_url()), (ChannelKind::Webhook, "http://127.0.0.1:9/…".to_string()));
     }
 
     #[test]

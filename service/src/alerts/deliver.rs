@@ -1,5 +1,6 @@
 //! The outbox deliverer: takes the head of each channel's queue, sends it, and
-//! records the result before doing anything else.
+//! records the result before doing anything else. Channels come from the
+//! config file or, made over the API, from the store: delivered alike.
 //!
 //! - 2xx: DELIVERED at once, so a success is never sent again.
 //! - connection errors, timeouts, 408, 429 and 5xx: retried with exponential
@@ -121,12 +122,12 @@ impl Deliverer {
 
     async fn attempt(&self, c: outbox::ClaimedNotification) -> store::Result<()> {
         let n = &c.notification;
-        let Some(ch) = self.channels.iter().find(|ch| ch.name == n.channel) else {
-            let error = format!("channel `{}` is not configured on this node", n.channel);
-            tracing::error!(notification = n.id, channel = %n.channel, "alert notification failed: its channel is not configured");
+        let Some(ch) = self.channel(&n.channel).await? else {
+            let error = format!("channel `{}` is neither configured on this node nor made over the API", n.channel);
+            tracing::error!(notification = n.id, channel = %n.channel, "alert notification failed: its channel does not exist");
             return self.fail(&c, &error).await;
         };
-        let outcome = self.send(ch, n).await;
+        let outcome = self.send(&ch, n).await;
         let now = self.clock.now_ms();
         match outcome {
             Attempt::Delivered => {
@@ -152,6 +153,15 @@ impl Deliverer {
                 outbox::mark_retry(&self.store, n.id, c.claim, now + delay.as_millis() as i64, &error).await?;
                 Ok(())
             }
+        }
+    }
+
+    /// The config file's channel of that name, else the API's (read at each
+    /// attempt, so a changed URL or key applies to the next one on every node).
+    async fn channel(&self, name: &str) -> store::Result<Option<ChannelConfig>> {
+        match self.channels.iter().find(|ch| ch.name == name) {
+            Some(ch) => Ok(Some(ch.clone())),
+            None => store::alert_channels::api_channel(&self.store, name).await,
         }
     }
 

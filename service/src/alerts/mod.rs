@@ -92,16 +92,13 @@ pub async fn acknowledge(store: &Store, events: &AlertEvents, id: i64, by: &str,
 }
 
 /// At start: the file's rules and channels are saved (the file is the source of
-/// truth for the rules it declares), and rules that cannot be evaluated yet are
-/// reported.
+/// truth for the rules and channels it declares, even over API ones of the
+/// same name).
 pub async fn apply_config(store: &Store, config: &Config, now: EpochMs) -> store::Result<()> {
     let alerts = &config.alerts;
-    let channels: Vec<astore::ChannelRow> = alerts
-        .channels
-        .iter()
-        .map(|c| astore::ChannelRow { name: c.name.clone(), kind: c.kind.as_str().into(), url_masked: c.masked_url(), signed: c.secret.is_some() })
-        .collect();
-    astore::save_channels(store, &channels, now).await?;
+    for name in store::alert_channels::save_config_channels(store, &alerts.channels, now).await? {
+        tracing::warn!(channel = %name, "an alert channel made over the API was replaced by the one the configuration file declares under its name");
+    }
     for name in astore::save_config_rules(store, &alerts.rules, now).await? {
         tracing::info!(rule = %name, "deleted an alert rule no longer declared in the configuration file");
     }

@@ -254,7 +254,7 @@ impl Rule {
         }
         for (i, ch) in input.channels.iter().enumerate() {
             if !channels.contains(ch) {
-                return Err(err(&format!("channels[{i}]"), format!("no channel `{ch}` is declared (add [[alerts.channels]] with name = \"{ch}\")")));
+                return Err(err(&format!("channels[{i}]"), format!("no channel `{ch}` is declared (add [[alerts.channels]] with name = \"{ch}\", or create it with createAlertChannel)")));
             }
         }
         let severity = match &input.severity {

@@ -719,3 +719,6 @@ async fn consumer_crash_loop_is_open_while_the_consumer_is_parked() {
     let events: Vec<NotifyEvent> = h.notified().await.into_iter().map(|(e, _)| e).collect();
     assert_eq!(events, [NotifyEvent::Opened, NotifyEvent::Resolved]);
 }
+
+mod closed_runs;
+mod queues;

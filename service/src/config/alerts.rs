@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{duration, ConfigError, Secret};
-use crate::alerts::channel::{ChannelConfig, ChannelKind};
+use crate::alerts::channel::ChannelConfig;
 use crate::alerts::rule::{Rule, RuleInput};
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,7 +82,7 @@ impl AlertsConfig {
 }
 
 fn http_url(url: &str) -> bool {
-    (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len()
+    crate::alerts::channel::is_http_url(url)
 }
 
 pub fn alerts_from(f: &AlertsFile) -> Result<AlertsConfig, ConfigError> {
@@ -96,18 +96,9 @@ pub fn alerts_from(f: &AlertsFile) -> Result<AlertsConfig, ConfigError> {
         if channels.iter().any(|x| x.name == c.name) {
             return Err(ConfigError::new(key, "a channel with this name is declared twice"));
         }
-        let kind = ChannelKind::parse(&c.kind).ok_or_else(|| ConfigError::new(format!("{key}.kind"), format!("`{}` is not slack or webhook", c.kind)))?;
-        // Never echo the URL back: it is a secret.
-        if !http_url(&c.url) {
-            return Err(ConfigError::new(format!("{key}.url"), "must start with http:// or https://"));
-        }
-        match (kind, &c.secret) {
-            (ChannelKind::Webhook, None) => return Err(ConfigError::new(format!("{key}.secret"), "is required for a webhook: the HMAC-SHA256 key receivers verify")),
-            (ChannelKind::Webhook, Some(s)) if s.len() < 16 => return Err(ConfigError::new(format!("{key}.secret"), "must be at least 16 characters")),
-            (ChannelKind::Slack, Some(_)) => return Err(ConfigError::new(format!("{key}.secret"), "applies to webhook channels only")),
-            _ => {}
-        }
-        channels.push(ChannelConfig { name: c.name.clone(), kind, url: Secret::new(c.url.clone()), secret: c.secret.clone().map(Secret::new) });
+        // The errors never echo the URL or the key back: they are secrets.
+        let channel = ChannelConfig::parse(&c.name, &c.kind, &c.url, c.secret.as_deref()).map_err(|e| ConfigError::new(format!("{key}.{}", e.field), e.message))?;
+        channels.push(channel);
     }
     let names: Vec<String> = channels.iter().map(|c| c.name.clone()).collect();
     let mut rules: Vec<Rule> = Vec::new();

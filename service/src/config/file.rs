@@ -47,6 +47,12 @@ pub struct FileConfig {
 pub struct RetentionFile {
     pub succeeded: Option<String>,
     pub other: Option<String>,
+    /// The audit log of API mutations.
+    pub audit: Option<String>,
+    /// Alerts resolved this long ago (open ones are kept).
+    pub resolved_alerts: Option<String>,
+    /// Alert notifications delivered or given up on this long ago.
+    pub notifications: Option<String>,
     pub purge_batch: Option<i64>,
 }
 

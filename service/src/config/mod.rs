@@ -77,6 +77,9 @@ pub const DEFAULT_AMQP_PREFIX: &str = "cronkeeper";
 pub struct RetentionConfig {
     pub succeeded: Duration,
     pub other: Duration,
+    pub audit: Duration,
+    pub resolved_alerts: Duration,
+    pub notifications: Duration,
     pub purge_batch: i64,
 }
 
@@ -171,6 +174,9 @@ impl Config {
         let retention = RetentionConfig {
             succeeded: duration(&f.retention.succeeded, "retention.succeeded", "7days")?,
             other: duration(&f.retention.other, "retention.other", "30days")?,
+            audit: duration(&f.retention.audit, "retention.audit", "90days")?,
+            resolved_alerts: duration(&f.retention.resolved_alerts, "retention.resolved_alerts", "30days")?,
+            notifications: duration(&f.retention.notifications, "retention.notifications", "30days")?,
             purge_batch: positive(f.retention.purge_batch.unwrap_or(500), "retention.purge_batch")?,
         };
         let auth = AuthConfig {

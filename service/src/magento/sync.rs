@@ -56,6 +56,8 @@ pub struct SyncReport {
     /// Jobs imported paused because their schedule lives in Magento config.
     pub awaiting_schedule: Vec<String>,
     pub warnings: Vec<String>,
+    /// Waiting runs of removed jobs, closed SKIPPED: the caller announces them.
+    pub closed: Vec<crate::store::runs::Closed>,
 }
 
 impl fmt::Display for SyncReport {
@@ -187,7 +189,7 @@ pub async fn apply(store: &Store, config: &Config, defs: &[MagentoJobDef], remov
     }
     store::jobs::save_all(store, &to_save, &report.removed, now).await?;
     for code in &report.removed {
-        store::runs::cancel_waiting(store, code, "job removed from Magento's cron configuration", now).await?;
+        report.closed.extend(store::runs::cancel_waiting(store, code, "job removed from Magento's cron configuration", now).await?);
     }
     Ok(report)
 }

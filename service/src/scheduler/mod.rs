@@ -159,8 +159,12 @@ impl Scheduler {
         if now - self.last_expiry >= EXPIRY_EVERY_MS {
             self.last_expiry = now;
             let min_deadline = self.cache.min_deadline_ms.unwrap_or(0);
-            report.expired =
-                store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, min_deadline, now).await?;
+            let expired = store::runs::expire_stale_queued(&self.store, plan::DEFAULT_STARTING_DEADLINE_MS, min_deadline, now).await?;
+            report.expired = expired.len() as u64;
+            // Alert rules (run_failed counts MISSED) judge them like any outcome.
+            for run in &expired {
+                self.events.run_changed(run.event(RunStatus::Missed, now));
+            }
         }
         self.cache.refresh(&self.store, self.default_tz).await?;
         for i in 0..self.cache.entries.len() {

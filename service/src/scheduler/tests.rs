@@ -283,7 +283,8 @@ async fn retention_purges_only_in_the_process_holding_its_lease() {
     let done = Finish { status: RunStatus::Succeeded, exit_code: Some(0), output: None, error: None };
     assert!(runs::finish(&store, c.run.id, c.claim, &done, T0).await.unwrap());
     clock.set(T0 + 40 * 24 * 60 * MIN);
-    let r = RetentionConfig { succeeded: std::time::Duration::from_secs(24 * 3600), other: std::time::Duration::from_secs(24 * 3600), purge_batch: 10 };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let r = RetentionConfig { succeeded: day, other: day, audit: day, resolved_alerts: day, notifications: day, purge_batch: 10 };
 
     // Another process holds the lease: this one leaves the old run alone.
     let ttl = std::time::Duration::from_secs(600);

@@ -1,5 +1,5 @@
-//! Alerting: rules, declared channels, per-(rule, subject) trackers, alerts and
-//! the notification outbox.
+//! Alerting: rules, per-(rule, subject) trackers, alerts and the notification
+//! outbox (channels: `store::alert_channels`).
 //!
 //! Every alert change (open, reminder, resolve) writes its notifications, one
 //! per channel of the rule, in the same transaction, so an alert is never
@@ -10,7 +10,7 @@
 
 use sqlx::Row as _;
 
-use super::{bind, Result, Row, Store, StoreError, Value, Where};
+use super::{bind, rows, Result, Row, Store, StoreError, Value, Where};
 use crate::alerts::model::{Alert, AlertMessage, AlertState, DeliveryStatus, Detail, Notification, NotifyEvent, Observation, Step, Subject, Tracker};
 use crate::alerts::rule::{Rule, RuleKind, Severity};
 use crate::alerts::model;
@@ -32,10 +32,10 @@ pub const SOURCE_CONFIG: &str = "config";
 pub const SOURCE_API: &str = "api";
 
 fn stored_rule(r: &Row) -> Result<StoredRule> {
-    let spec: String = r.try_get("spec")?;
+    let spec = rows::text(r, "spec")?;
     Ok(StoredRule {
         rule: serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("alert rule spec: {e}")))?,
-        source: r.try_get("source")?,
+        source: rows::text(r, "source")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -123,61 +123,30 @@ pub async fn delete_rule(store: &Store, name: &str, now: EpochMs) -> Result<bool
     Ok(found)
 }
 
-// ---------------------------------------------------------------- channels
-
-/// A channel as the API may show it: never its URL or key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChannelRow {
-    pub name: String,
-    pub kind: String,
-    pub url_masked: String,
-    pub signed: bool,
-}
-
-/// Replaces the declared channels (saved at every start).
-pub async fn save_channels(store: &Store, channels: &[ChannelRow], now: EpochMs) -> Result<()> {
-    let mut tx = store.writer().begin().await?;
-    sqlx::query("DELETE FROM alert_channels").execute(&mut *tx).await?;
-    let sql = store.sql("INSERT INTO alert_channels (name, kind, url_masked, signed, updated_at) VALUES (?, ?, ?, ?, ?)");
-    for c in channels {
-        sqlx::query(&sql).bind(&c.name).bind(&c.kind).bind(&c.url_masked).bind(c.signed as i64).bind(now).execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn list_channels(store: &Store) -> Result<Vec<ChannelRow>> {
-    let found = sqlx::query("SELECT name, kind, url_masked, signed FROM alert_channels ORDER BY name").fetch_all(store.reader()).await?;
-    found
-        .iter()
-        .map(|r| Ok(ChannelRow { name: r.try_get("name")?, kind: r.try_get("kind")?, url_masked: r.try_get("url_masked")?, signed: r.try_get::<i64, _>("signed")? != 0 }))
-        .collect()
-}
-
 // ---------------------------------------------------------------- alerts
 
 const ALERT_COLUMNS: &str = "id, rule, kind, subject, severity, state, summary, detail, opened_at, last_notified_at, reminders, \
     acknowledged_at, acknowledged_by, resolved_at, updated_at";
 
 fn alert(r: &Row) -> Result<Alert> {
-    let kind: String = r.try_get("kind")?;
-    let severity: String = r.try_get("severity")?;
-    let state: String = r.try_get("state")?;
-    let detail: String = r.try_get("detail")?;
+    let kind = rows::text(r, "kind")?;
+    let severity = rows::text(r, "severity")?;
+    let state = rows::text(r, "state")?;
+    let detail = rows::text(r, "detail")?;
     Ok(Alert {
         id: r.try_get("id")?,
-        rule: r.try_get("rule")?,
+        rule: rows::text(r, "rule")?,
         kind: RuleKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("alert kind `{kind}`")))?,
-        subject: r.try_get("subject")?,
+        subject: rows::text(r, "subject")?,
         severity: Severity::parse(&severity).ok_or_else(|| StoreError::Corrupt(format!("alert severity `{severity}`")))?,
         state: AlertState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("alert state `{state}`")))?,
-        summary: r.try_get("summary")?,
+        summary: rows::text(r, "summary")?,
         detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(format!("alert detail: {e}")))?,
         opened_at: r.try_get("opened_at")?,
         last_notified_at: r.try_get("last_notified_at")?,
         reminders: r.try_get::<i64, _>("reminders")?.max(0) as u32,
         acknowledged_at: r.try_get("acknowledged_at")?,
-        acknowledged_by: r.try_get("acknowledged_by")?,
+        acknowledged_by: rows::opt_text(r, "acknowledged_by")?,
         resolved_at: r.try_get("resolved_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -473,20 +442,20 @@ const NOTIFICATION_COLUMNS: &str = "id, idempotency_key, alert_id, channel, even
     last_error, created_at, delivered_at, failed_at";
 
 fn notification(r: &Row) -> Result<Notification> {
-    let event: String = r.try_get("event")?;
-    let status: String = r.try_get("status")?;
-    let message: String = r.try_get("message")?;
+    let event = rows::text(r, "event")?;
+    let status = rows::text(r, "status")?;
+    let message = rows::text(r, "message")?;
     Ok(Notification {
         id: r.try_get("id")?,
-        idempotency_key: r.try_get("idempotency_key")?,
+        idempotency_key: rows::text(r, "idempotency_key")?,
         alert_id: r.try_get("alert_id")?,
-        channel: r.try_get("channel")?,
+        channel: rows::text(r, "channel")?,
         event: NotifyEvent::parse(&event).ok_or_else(|| StoreError::Corrupt(format!("notification event `{event}`")))?,
         message: serde_json::from_str(&message).map_err(|e| StoreError::Corrupt(format!("notification message: {e}")))?,
         status: DeliveryStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("notification status `{status}`")))?,
         attempts: r.try_get::<i64, _>("attempts")?.max(0) as u32,
         next_attempt_at: r.try_get("next_attempt_at")?,
-        last_error: r.try_get("last_error")?,
+        last_error: rows::opt_text(r, "last_error")?,
         created_at: r.try_get("created_at")?,
         delivered_at: r.try_get("delivered_at")?,
         failed_at: r.try_get("failed_at")?,
@@ -607,6 +576,27 @@ pub async fn next_due(store: &Store) -> Result<Option<EpochMs>> {
         .fetch_one(store.reader())
         .await?;
     Ok(row.try_get::<Option<i64>, _>("t")?)
+}
+
+// ---------------------------------------------------------------- retention
+
+/// Deletes at most `batch` alerts resolved before `before` (retention.resolved_alerts).
+/// Open alerts are never purged, however old.
+pub async fn purge_resolved_batch(store: &Store, before: EpochMs, batch: i64) -> Result<u64> {
+    let mut w = Where::default();
+    w.and("state = 'RESOLVED'", []);
+    w.and("resolved_at < ?", [Value::from(before)]);
+    store.purge_batch("alerts", &w, batch).await
+}
+
+/// Deletes at most `batch` notifications created before `before` that are
+/// done with (DELIVERED or FAILED; retention.notifications). Queued ones stay
+/// until they are delivered or given up on.
+pub async fn purge_notifications_batch(store: &Store, before: EpochMs, batch: i64) -> Result<u64> {
+    let mut w = Where::default();
+    w.and("status IN ('DELIVERED', 'FAILED')", []);
+    w.and("created_at < ?", [Value::from(before)]);
+    store.purge_batch("alert_notifications", &w, batch).await
 }
 
 // ---------------------------------------------------------------- figures for the evaluator

@@ -2,7 +2,7 @@
 
 use sqlx::Row as _;
 
-use super::{rows, Page, Result, Store};
+use super::{rows, Page, Result, Store, Value, Where};
 use crate::domain::EpochMs;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,4 +58,11 @@ pub async fn list(store: &Store, page: Page) -> Result<Vec<AuditEntry>> {
 
 pub async fn count(store: &Store) -> Result<i64> {
     Ok(sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(store.reader()).await?.try_get("n")?)
+}
+
+/// Deletes at most `batch` entries recorded before `before` (retention.audit).
+pub async fn purge_batch(store: &Store, before: EpochMs, batch: i64) -> Result<u64> {
+    let mut w = Where::default();
+    w.and("at < ?", [Value::from(before)]);
+    store.purge_batch("audit_log", &w, batch).await
 }

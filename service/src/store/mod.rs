@@ -7,6 +7,7 @@
 //! one connection (no `SQLITE_BUSY` from two transactions upgrading at once) and
 //! reads through a small pool of their own (WAL mode lets them run alongside).
 
+pub mod alert_channels;
 pub mod alerts;
 pub mod audit;
 pub mod consumers;
@@ -237,6 +238,15 @@ impl Store {
             _ => format!("DELETE FROM {table} WHERE id IN (SELECT id FROM {table}{} ORDER BY id LIMIT {limit})", w.sql()),
         }
     }
+
+    /// Deletes at most `limit` rows of `table` matching `w`, lowest ids first
+    /// (the retention purges: small batches keep each write short). Returns
+    /// how many went.
+    pub(crate) async fn purge_batch(&self, table: &str, w: &Where, limit: i64) -> Result<u64> {
+        let sql = self.delete_batch(table, w, limit);
+        let sql = self.sql(&sql);
+        Ok(bind(sqlx::query(&sql), &w.binds).execute(self.writer()).await?.rows_affected())
+    }
 }
 
 /// `sqlite://var/x.db` -> a URL that creates the file, with its directory made.
@@ -321,3 +331,5 @@ mod tests;
 mod dispatch_tests;
 #[cfg(test)]
 mod consumer_tests;
+#[cfg(test)]
+mod alert_tests;

@@ -653,9 +653,7 @@ pub async fn purge_batch(store: &Store, before: EpochMs, statuses: &[RunStatus],
     let mut w = Where::default();
     w.and_in("status", &names);
     w.and("scheduled_at < ?", [Value::from(before)]);
-    let sql = store.delete_batch("runs", &w, batch);
-    let sql = store.sql(&sql);
-    Ok(bind(sqlx::query(&sql), &w.binds).execute(store.writer()).await?.rows_affected())
+    store.purge_batch("runs", &w, batch).await
 }
 
 /// Closes a RUNNING run whose supervisor is gone; fenced like `finish`.
@@ -664,12 +662,53 @@ pub async fn interrupt(store: &Store, id: RunId, claim: i64, reason: &str, now: 
         .await
 }
 
+/// A run a bulk close ended, for its run event (alert rules judge those).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub id: RunId,
+    pub job_code: String,
+    pub lane: String,
+}
+
+impl Closed {
+    /// The event announcing it ended `status` at `at`.
+    pub fn event(&self, status: RunStatus, at: EpochMs) -> crate::events::RunEvent {
+        crate::events::RunEvent { run_id: self.id, job_code: self.job_code.clone(), lane: self.lane.clone(), status, at }
+    }
+}
+
+/// Closes the runs `select` finds (`id, job_code, lane`) with `update`, whose
+/// last placeholder is the id, in one transaction with the rows locked, so a
+/// worker claiming one of them meanwhile is either before (the run is not
+/// closed, nor reported) or after (it finds the run closed). Returns the runs
+/// closed.
+async fn close_selected(store: &Store, select: &str, select_binds: &[Value], update: &str, update_binds: &[Value]) -> Result<Vec<Closed>> {
+    let mut tx = store.writer().begin().await?;
+    let sql = format!("{select}{}", store.for_update());
+    let found = bind(sqlx::query(&store.sql(&sql)), select_binds).fetch_all(&mut *tx).await?;
+    let mut closed = Vec::with_capacity(found.len());
+    for r in &found {
+        let id: RunId = r.try_get("id")?;
+        let mut binds = update_binds.to_vec();
+        binds.push(Value::from(id));
+        if bind(sqlx::query(&store.sql(update)), &binds).execute(&mut *tx).await?.rows_affected() == 1 {
+            closed.push(Closed { id, job_code: rows::text(r, "job_code")?, lane: rows::text(r, "lane")? });
+        }
+    }
+    tx.commit().await?;
+    Ok(closed)
+}
+
 /// Closes QUEUED/PENDING runs of a job as SKIPPED; used when a job is deleted.
-pub async fn cancel_waiting(store: &Store, code: &str, reason: &str, now: EpochMs) -> Result<u64> {
-    let sql = store.sql(
-        "UPDATE runs SET status = 'SKIPPED', finished_at = ?, error = ? WHERE job_code = ? AND status IN ('PENDING', 'QUEUED')",
-    );
-    Ok(sqlx::query(&sql).bind(now).bind(reason).bind(code).execute(store.writer()).await?.rows_affected())
+pub async fn cancel_waiting(store: &Store, code: &str, reason: &str, now: EpochMs) -> Result<Vec<Closed>> {
+    close_selected(
+        store,
+        "SELECT id, job_code, lane FROM runs WHERE job_code = ? AND status IN ('PENDING', 'QUEUED')",
+        &[Value::from(code)],
+        "UPDATE runs SET status = 'SKIPPED', finished_at = ?, error = ? WHERE status IN ('PENDING', 'QUEUED') AND id = ?",
+        &[Value::from(now), Value::from(reason)],
+    )
+    .await
 }
 
 /// Returns true if the job has a RUNNING run, or a run waiting to start.
@@ -708,19 +747,22 @@ pub async fn insert_retry(store: &Store, failed: &Run, delay_ms: i64, now: Epoch
 /// pending jobs), so a lane that was saturated or drained for a while does not
 /// work through a pile of stale fire times afterwards. Manual runs and retries
 /// never expire: someone asked for them.
-pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, min_deadline_ms: i64, now: EpochMs) -> Result<u64> {
-    let sql = store.sql(
-        "UPDATE runs SET status = 'MISSED', finished_at = ?, missed_count = 1, \
-         error = 'waited in its lane longer than its starting deadline' \
-         WHERE status = 'QUEUED' AND trigger_kind IN ('schedule', 'catch_up') AND scheduled_at < ? \
-         AND scheduled_at < ? - COALESCE((SELECT starting_deadline_ms FROM jobs WHERE jobs.code = runs.job_code), ?)",
-    );
+pub async fn expire_stale_queued(store: &Store, default_deadline_ms: i64, min_deadline_ms: i64, now: EpochMs) -> Result<Vec<Closed>> {
     // No run younger than the shortest deadline of any job (the caller knows
     // it), nor than a minute (the misfire plan's on-time window), can be
     // stale: that bound is a range on the `runs_queued_time` index, so only
     // the candidates get the per-row deadline lookup.
     let young = now - min_deadline_ms.max(60_000);
-    Ok(sqlx::query(&sql).bind(now).bind(young).bind(now).bind(default_deadline_ms).execute(store.writer()).await?.rows_affected())
+    close_selected(
+        store,
+        "SELECT id, job_code, lane FROM runs WHERE status = 'QUEUED' AND trigger_kind IN ('schedule', 'catch_up') AND scheduled_at < ? \
+         AND scheduled_at < ? - COALESCE((SELECT starting_deadline_ms FROM jobs WHERE jobs.code = runs.job_code), ?) ORDER BY id",
+        &[Value::from(young), Value::from(now), Value::from(default_deadline_ms)],
+        "UPDATE runs SET status = 'MISSED', finished_at = ?, missed_count = 1, \
+         error = 'waited in its lane longer than its starting deadline' WHERE status = 'QUEUED' AND id = ?",
+        &[Value::from(now)],
+    )
+    .await
 }
 
 /// How many runs the store holds per lane and status, for `/metrics`. Served

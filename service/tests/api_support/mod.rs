@@ -171,3 +171,51 @@ pub async fn insert_run(api: &Api, code: &str, status: &str, scheduled_at: i64, 
 pub fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// One request a [`Recorder`] received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// A local HTTP server standing in for Slack or a webhook receiver: answers
+/// 200 to everything and records each request.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub hits: Arc<std::sync::Mutex<Vec<Recorded>>>,
+}
+
+impl Recorder {
+    /// Serves on 127.0.0.1:0; returns the base URL (`http://127.0.0.1:<port>`).
+    pub async fn start(&self) -> String {
+        let hits = self.hits.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let hits = hits.clone();
+            async move {
+                hits.lock().unwrap().push(Recorded { path: uri.path().to_string(), headers, body: body.to_vec() });
+                "ok"
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    pub fn hits(&self) -> Vec<Recorded> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+/// Checks `X-Cronkeeper-Signature: t=<s>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with `key`.
+pub fn verify_signature(headers: &axum::http::HeaderMap, body: &[u8], key: &str) {
+    let sig = headers["x-cronkeeper-signature"].to_str().unwrap();
+    let (t, v1) = sig.split_once(',').unwrap();
+    let t = t.strip_prefix("t=").unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    mac.verify_slice(&hex::decode(v1.strip_prefix("v1=").unwrap()).unwrap()).expect("the signature verifies with the channel's key");
+}

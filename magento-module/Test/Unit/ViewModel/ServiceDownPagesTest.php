@@ -17,6 +17,7 @@ use Cronkeeper\Scheduler\Test\Support\TemplateRenderer;
 use Cronkeeper\Scheduler\Test\Support\MintingServiceClient;
 use Cronkeeper\Scheduler\Test\Support\PhpServer;
 use Cronkeeper\Scheduler\ViewModel\Alerts;
+use Cronkeeper\Scheduler\ViewModel\ChannelEdit;
 use Cronkeeper\Scheduler\ViewModel\Consumers;
 use Cronkeeper\Scheduler\ViewModel\JobEdit;
 use Cronkeeper\Scheduler\ViewModel\RuleEdit;
@@ -42,6 +43,7 @@ class ServiceDownPagesTest extends TestCase
             'consumers' => ['consumer/index.phtml', static fn ($c) => new Consumers(new ConsumerBoard($c), $url, $all)],
             'alerts' => ['alert/index.phtml', static fn ($c) => new Alerts(new AlertBoard($c), $url, $all)],
             'rule form' => ['alert/rule_edit.phtml', static fn ($c) => new RuleEdit(new AlertBoard($c), new FakeRequest(['name' => 'r']), $url, new ArrayDataPersistor())],
+            'channel form' => ['alert/channel_edit.phtml', static fn ($c) => new ChannelEdit(new AlertBoard($c), new FakeRequest(['name' => 'c']), $url, new ArrayDataPersistor())],
         ];
     }
 

@@ -1,5 +1,5 @@
 //! Administration: the audit log, merging Magento's job list, purging run
-//! history and its retention periods. Sync, purge and retention changes are
+//! history and the retention periods of history (runs, audit, alerts). Sync, purge and retention changes are
 //! admin-only; reading the audit log and the retention is open to every role
 //! (audit arguments are stored with secrets already redacted).
 
@@ -13,7 +13,7 @@ use crate::api::audit::mutation;
 use crate::api::auth::Role;
 use crate::api::connection::{connection, page};
 use crate::api::errors::IntoGql;
-use crate::scheduler::retention::{Effective, Source};
+use crate::scheduler::retention::{Effective, Kept, Period, Source};
 use crate::store::audit::AuditEntry;
 
 connection!(AuditEntryConnection, AuditEntryEdge, AuditEntryObject);
@@ -96,8 +96,9 @@ impl From<Source> for SettingSource {
     }
 }
 
-/// How long finished runs are kept, per status. The retention pass (every
-/// minute, on scheduler nodes) deletes older ones in small batches.
+/// How long history is kept: finished runs per status, the audit log,
+/// resolved alerts and finished alert notifications. The retention pass
+/// (every minute, on scheduler nodes) deletes older rows in small batches.
 #[derive(SimpleObject)]
 pub struct Retention {
     /// SUCCEEDED runs, in days (fractions allowed).
@@ -106,17 +107,34 @@ pub struct Retention {
     /// Every other finished status (FAILED, TIMED_OUT, KILLED, INTERRUPTED, MISSED, SKIPPED).
     pub other_days: f64,
     pub other_source: SettingSource,
+    /// Audit log entries (`auditLog`).
+    pub audit_days: f64,
+    pub audit_source: SettingSource,
+    /// RESOLVED alerts, counted from their resolution; open alerts are never purged.
+    pub resolved_alerts_days: f64,
+    pub resolved_alerts_source: SettingSource,
+    /// DELIVERED and FAILED alert notifications, counted from their creation;
+    /// queued ones are never purged.
+    pub notifications_days: f64,
+    pub notifications_source: SettingSource,
 }
 
 const DAY_MS: f64 = 86_400_000.0;
 
 impl From<Effective> for Retention {
     fn from(e: Effective) -> Self {
+        let days = |p: Period| p.ms as f64 / DAY_MS;
         Retention {
-            succeeded_days: e.succeeded_ms as f64 / DAY_MS,
-            succeeded_source: e.succeeded_source.into(),
-            other_days: e.other_ms as f64 / DAY_MS,
-            other_source: e.other_source.into(),
+            succeeded_days: days(e.succeeded),
+            succeeded_source: e.succeeded.source.into(),
+            other_days: days(e.other),
+            other_source: e.other.source.into(),
+            audit_days: days(e.audit),
+            audit_source: e.audit.source.into(),
+            resolved_alerts_days: days(e.resolved_alerts),
+            resolved_alerts_source: e.resolved_alerts.source.into(),
+            notifications_days: days(e.notifications),
+            notifications_source: e.notifications.source.into(),
         }
     }
 }
@@ -149,7 +167,8 @@ impl AdminQuery {
         Ok(AuditEntryConnection::new(items.into_iter().map(AuditEntryObject).collect(), page, total))
     }
 
-    /// The history retention in force: the config file's, unless overridden.
+    /// The history retention in force (runs, audit log, alerts,
+    /// notifications): the config file's, unless overridden.
     async fn retention(&self, ctx: &Context<'_>) -> async_graphql::Result<Retention> {
         let st = state(ctx);
         Ok(crate::scheduler::retention::effective(&st.store, &st.config.retention).await.gql()?.into())
@@ -199,15 +218,25 @@ impl AdminMutation {
         .await
     }
 
-    /// Changes how long finished runs are kept (admin), in days: an omitted
-    /// argument keeps its current value, `null` goes back to the config file's.
-    /// Stored for every node; the next retention pass applies it.
+    /// Changes how long history is kept (admin), in days: an omitted
+    /// argument keeps its current value, `null` goes back to the config
+    /// file's. Stored for every node; the next retention pass applies it.
     async fn set_retention(
         &self,
         ctx: &Context<'_>,
         succeeded_days: MaybeUndefined<f64>,
         other_days: MaybeUndefined<f64>,
+        audit_days: MaybeUndefined<f64>,
+        resolved_alerts_days: MaybeUndefined<f64>,
+        notifications_days: MaybeUndefined<f64>,
     ) -> async_graphql::Result<Retention> {
-        mutation(ctx, Role::Admin, |a| async move { Ok(actions::set_retention(&a, change(succeeded_days), change(other_days)).await?.into()) }).await
+        let changes = vec![
+            (Kept::Succeeded, change(succeeded_days)),
+            (Kept::Other, change(other_days)),
+            (Kept::Audit, change(audit_days)),
+            (Kept::ResolvedAlerts, change(resolved_alerts_days)),
+            (Kept::Notifications, change(notifications_days)),
+        ];
+        mutation(ctx, Role::Admin, |a| async move { Ok(actions::set_retention(&a, changes).await?.into()) }).await
     }
 }

@@ -1,7 +1,6 @@
 //! Alerting over GraphQL: rules (from the config file and from the API),
-//! alerts with their notifications, the declared channels (masked: a channel
-//! URL or HMAC key never leaves the service), and the mutations that manage
-//! rules, test a channel and acknowledge an alert. The engine is `crate::alerts`;
+//! alerts with their notifications, and the mutations that manage rules, test
+//! a channel and acknowledge an alert. Channels: [`super::alert_channels`]. The engine is `crate::alerts`;
 //! see docs/alerting.md.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
@@ -348,7 +347,7 @@ pub struct AlertRuleInput {
     pub lanes: Vec<String>,
     #[graphql(default)]
     pub queues: Vec<String>,
-    /// Names of declared channels (`alertChannels`).
+    /// Names of channels (`alertChannels`), from the config file or the API.
     #[graphql(default)]
     pub channels: Vec<String>,
     /// A default per kind when omitted.
@@ -385,18 +384,6 @@ impl From<AlertRuleInput> for RuleInput {
             enabled: i.enabled,
         }
     }
-}
-
-/// A declared channel as it may be shown: never its URL or key.
-#[derive(SimpleObject)]
-pub struct AlertChannel {
-    pub name: String,
-    /// `slack` or `webhook`.
-    pub kind: String,
-    /// Scheme and host only, e.g. `https://hooks.slack.com/…`.
-    pub masked_url: String,
-    /// Webhooks: requests carry `X-Cronkeeper-Signature`.
-    pub signed: bool,
 }
 
 // ---------------------------------------------------------------- roots
@@ -457,17 +444,6 @@ impl AlertsQuery {
     async fn alert_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AlertRuleObject>> {
         Ok(astore::list_rules(&state(ctx).store).await.gql()?.into_iter().map(AlertRuleObject).collect())
     }
-
-    /// The channels declared in the config file, masked.
-    async fn alert_channels(&self, ctx: &Context<'_>) -> Vec<AlertChannel> {
-        state(ctx)
-            .config
-            .alerts
-            .channels
-            .iter()
-            .map(|c| AlertChannel { name: c.name.clone(), kind: c.kind.as_str().into(), masked_url: c.masked_url(), signed: c.secret.is_some() })
-            .collect()
-    }
 }
 
 #[derive(Default)]
@@ -492,7 +468,7 @@ impl AlertsMutation {
         mutation(ctx, Role::Admin, |a| async move { Ok(actions::delete_alert_rule(&a, &name).await?) }).await
     }
 
-    /// Queues a test message to a declared channel (operator); NOT_FOUND for
+    /// Queues a test message to a channel (operator); NOT_FOUND for
     /// an unknown one. Its delivery shows in `alertNotifications`.
     async fn test_alert_channel(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<bool> {
         mutation(ctx, Role::Operator, |a| async move {

@@ -1,5 +1,6 @@
 //! The GraphQL schema, one file per concept: jobs, runs, lanes and workers,
-//! operations (who am I, cron preview), alerts (rules, alerts, channels),
+//! operations (who am I, cron preview), alerts (rules, alerts), alert
+//! channels,
 //! admin (audit log, Magento sync, purge, retention), consumers (Magento
 //! queue consumers and queue depths), the timeline view,
 //! and subscriptions. The roots merge them, so each file owns its queries,
@@ -11,6 +12,7 @@
 //! page cap in [`super::connection`].
 
 pub mod admin;
+pub mod alert_channels;
 pub mod alerts;
 pub mod budget;
 pub mod consumers;
@@ -51,12 +53,20 @@ pub struct Query(
     lanes::LanesQuery,
     ops::OpsQuery,
     alerts::AlertsQuery,
+    alert_channels::AlertChannelsQuery,
     admin::AdminQuery,
     consumers::ConsumersQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(jobs::JobsMutation, runs::RunsMutation, alerts::AlertsMutation, admin::AdminMutation, consumers::ConsumersMutation);
+pub struct Mutation(
+    jobs::JobsMutation,
+    runs::RunsMutation,
+    alerts::AlertsMutation,
+    alert_channels::AlertChannelsMutation,
+    admin::AdminMutation,
+    consumers::ConsumersMutation,
+);
 
 pub type ApiSchema = Schema<Query, Mutation, subscription::Subscription>;
 

@@ -1,0 +1,17 @@
+-- Magento's `queue`, `queue_message` and `queue_message_status` as their
+-- db_schema.xml (Magento_MysqlMq) declares them: the tests' stand-in for a
+-- shop's MySQL queue (tests/e2e/consumers.rs, service/src/alerts/tests/queues.rs).
+CREATE TABLE queue (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NULL, UNIQUE KEY QUEUE_NAME (name)) ENGINE=InnoDB;
+CREATE TABLE queue_message (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, topic_name VARCHAR(255) NULL, body LONGTEXT NULL) ENGINE=InnoDB;
+CREATE TABLE queue_message_status (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  queue_id INT UNSIGNED NOT NULL,
+  message_id BIGINT UNSIGNED NOT NULL,
+  updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  status SMALLINT UNSIGNED NOT NULL,
+  number_of_trials SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+  UNIQUE KEY QUEUE_MESSAGE_STATUS_QUEUE_ID_MESSAGE_ID (queue_id, message_id),
+  KEY QUEUE_MESSAGE_STATUS_STATUS_UPDATED_AT (status, updated_at),
+  CONSTRAINT QUEUE_MESSAGE_STATUS_MESSAGE_ID_QUEUE_MESSAGE_ID FOREIGN KEY (message_id) REFERENCES queue_message (id) ON DELETE CASCADE,
+  CONSTRAINT QUEUE_MESSAGE_STATUS_QUEUE_ID_QUEUE_ID FOREIGN KEY (queue_id) REFERENCES queue (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
