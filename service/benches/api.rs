@@ -256,6 +256,7 @@ async fn run() -> Vec<Row> {
         "p99 < 10 ms",
         Some(busy_st.p99 < 10.0),
     ));
+    support::figures::save("api-runs", &support::figures::api_runs(&support::figures::conditions_now(), (st.p50, st.p99), (busy_st.p50, busy_st.p99)));
 
     // (b) a 24-hour timeline of 60 jobs; the window slides back an hour per request.
     println!("\n(b) timeline(from, to: from + 24h, jobCodes: [60 codes]), {requests} sequential requests");
@@ -278,6 +279,7 @@ async fn run() -> Vec<Row> {
     timeline_breakdown(&store, &db, end, &codes).await;
     let (samples, bytes) = client.sequential(TIMELINE_Q, window, requests).await;
     rows.push(timeline_row(&format!("24 h `timeline` for 60 jobs (~{runs_n} runs"), &samples, bytes));
+    let per_run_st = Stats::of(&samples);
 
     // (b2) The same window folded, as the module asks for it at 24 h zoom.
     println!("\n(b2) timeline(..., resolutionSeconds: {MODULE_RESOLUTION_24H}) {{ jobCode spans {{ ... }} }}, {requests} sequential requests");
@@ -322,6 +324,7 @@ async fn run() -> Vec<Row> {
         "p99 < 50 ms",
         Some(st.p99 < 50.0),
     ));
+    support::figures::save("api-timeline", &support::figures::api_timeline(&support::figures::conditions_now(), (per_run_st.p50, per_run_st.p99), (st.p50, st.p99)));
 
     // (c) jobs grid, cached token, concurrent clients: the plain list; the
     // admin grid's page, whose per-job facts are batched per page; and the same

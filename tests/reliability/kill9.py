@@ -249,27 +249,18 @@ def run(args, rng, database):
     fig["duplicates: forbid overlaps in start/finish times"] = len(db_overlaps)
     fig[f"forbid start stamped before the previous finish by at most {STAMP_SKEW_MS} ms (stamp order, not an overlap; max ms)"] = (
         f"{len(skewed)} ({max((d for *_, d in skewed), default=0)})")
-    # Known bug, not fixed yet: cronkeeper records a job's pid just after
-    # spawning it; killed in between, the run has no pid, recovery cannot end
-    # its process, and a forbid job's next run overlaps it. A collision is put
-    # down to that only when an INTERRUPTED run of the job without a pid
-    # started in the 5 s before it; any other collision fails the test.
+    # A kill between spawn and pid record used to leave a job running that
+    # recovery could not find, and a forbid job's next run overlapped it. Since
+    # recovery also ends processes by their CRONKEEPER_RUN mark, any collision
+    # fails; runs killed before their pid was recorded are only counted.
     unrecorded = [r for r in interrupted if r["pid"] is None and r["started_at"] is not None]
-    def explained(line):
-        job, _pid, when = line.split()
-        at = float(when) * 1000
-        return any(r["job_code"] == job and at - 5000 <= r["started_at"] <= at for r in unrecorded)
-    known = [l for l in flock_dups if explained(l)]
-    flock_dups = [l for l in flock_dups if not explained(l)]
-    fig["duplicates: forbid flock collisions after a run killed before its pid was recorded (known bug)"] = len(known)
-    fig["duplicates: forbid flock collisions (job side), other"] = len(flock_dups)
+    fig["interrupted before their pid was recorded (ended by their run mark)"] = len(unrecorded)
+    fig["duplicates: forbid flock collisions (job side)"] = len(flock_dups)
     fig.show()
     check(not lost, f"requested runs lost: {lost[:20]}")
     check(not missing_retry, f"interrupted runs without a retry: {missing_retry[:20]}")
     check(not db_overlaps, f"forbid runs overlapping in the database: {db_overlaps[:20]}")
     check(not flock_dups, f"forbid jobs ran twice at once: {flock_dups[:20]}")
-    if known:
-        print(f"KNOWN BUG: {len(known)} forbid overlap(s) after a kill between spawn and pid record (docs/reliability.md)")
     check(len(interrupted) > 0, "no run was interrupted: the kills did not hit runs in flight")
     check(max(in_flight_at_kill) >= args.in_flight // 2, "fewer runs in flight than intended")
 

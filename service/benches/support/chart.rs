@@ -53,7 +53,10 @@ pub struct BarChart {
     pub title: String,
     /// Under the title: where and when the figures were measured.
     pub note: String,
+    /// After each value: "ms", "runs/s".
     pub unit: String,
+    /// Under the axis; the unit when not set.
+    pub axis_label: String,
     pub bars: Vec<Bar>,
     pub target: Option<Target>,
 }
@@ -72,7 +75,13 @@ const AXIS: f64 = 30.0;
 
 impl BarChart {
     pub fn new(title: impl Into<String>, unit: impl Into<String>) -> BarChart {
-        BarChart { title: title.into(), note: String::new(), unit: unit.into(), bars: Vec::new(), target: None }
+        let unit = unit.into();
+        BarChart { title: title.into(), note: String::new(), axis_label: unit.clone(), unit, bars: Vec::new(), target: None }
+    }
+
+    pub fn axis_label(mut self, label: impl Into<String>) -> Self {
+        self.axis_label = label.into();
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -138,7 +147,7 @@ impl BarChart {
             let _ = writeln!(s, r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{plot_bottom:.1}" stroke="#e0e0e0"/>"##, TOP - 6.0);
             let _ = writeln!(s, r##"<text x="{gx:.1}" y="{:.1}" font-size="11" fill="#616161" text-anchor="middle">{}</text>"##, plot_bottom + 16.0, number(v));
         }
-        let _ = writeln!(s, r##"<text x="{:.1}" y="{:.1}" font-size="11" fill="#616161" text-anchor="middle">{}</text>"##, LABEL_W + plot_w / 2.0, plot_bottom + 29.0, esc(&self.unit));
+        let _ = writeln!(s, r##"<text x="{:.1}" y="{:.1}" font-size="11" fill="#616161" text-anchor="middle">{}</text>"##, LABEL_W + plot_w / 2.0, plot_bottom + 29.0, esc(&self.axis_label));
 
         for (i, bar) in self.bars.iter().enumerate() {
             let y = TOP + ROW * i as f64;
@@ -221,8 +230,6 @@ fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-// Bench targets (harness = false) compile these under `cargo check --benches`
-// without running them; service/tests/bench_charts.rs runs them.
 #[cfg(test)]
 #[allow(dead_code)]
 mod tests {

@@ -33,7 +33,8 @@ pub fn conditions_now() -> String {
 
 /// Core (a): the steady-state scheduler tick with 10,000 schedules.
 pub fn core_tick(note: &str, p50: f64, mean: f64, p99: f64, max: f64) -> BarChart {
-    BarChart::new("Scheduler tick, 10,000 schedules, nothing due", "ms per tick (lower is better)")
+    BarChart::new("Scheduler tick, 10,000 schedules, nothing due", "ms")
+        .axis_label("ms per tick (lower is better)")
         .note(note)
         .target(Target::below(5.0, "target < 5 ms"))
         .bar("p50", p50)
@@ -45,7 +46,8 @@ pub fn core_tick(note: &str, p50: f64, mean: f64, p99: f64, max: f64) -> BarChar
 /// Core (b): `true` runs per second through a 2-slot lane, against a plain
 /// spawn-and-wait loop with the same concurrency; the target is 70% of it.
 pub fn core_throughput(note: &str, cronkeeper: f64, plain: f64) -> BarChart {
-    BarChart::new("Throughput of `true`, 2 slots", "runs per second (higher is better)")
+    BarChart::new("Throughput of `true`, 2 slots", "runs/s")
+        .axis_label("runs per second (higher is better)")
         .note(note)
         .target(Target::above(0.7 * plain, "target ≥ 70% of plain"))
         .reference("plain spawn-and-wait", plain)
@@ -54,7 +56,8 @@ pub fn core_throughput(note: &str, cronkeeper: f64, plain: f64) -> BarChart {
 
 /// Core (c): due-to-start latency of `@every 1s` jobs among 10,000 schedules.
 pub fn core_latency(note: &str, p50: f64, p90: f64, p99: f64) -> BarChart {
-    BarChart::new("Due-to-start latency, among 10,000 schedules", "ms from fire time to start (lower is better)")
+    BarChart::new("Due-to-start latency, among 10,000 schedules", "ms")
+        .axis_label("ms from fire time to start (lower is better)")
         .note(note)
         .target(Target::below(20.0, "target p99 < 20 ms"))
         .bar("p50", p50)
@@ -65,7 +68,8 @@ pub fn core_latency(note: &str, p50: f64, p90: f64, p99: f64) -> BarChart {
 /// API (a): `runs` by job and status, first 100 with `totalCount`; each pair is
 /// (p50, p99) in ms.
 pub fn api_runs(note: &str, all_jobs: (f64, f64), every_minute_jobs: (f64, f64)) -> BarChart {
-    let chart = BarChart::new("`runs` by job + FAILED, first 100, 1M runs", "ms per request (lower is better)")
+    let chart = BarChart::new("`runs` by job + FAILED, first 100, 1M runs", "ms")
+        .axis_label("ms per request (lower is better)")
         .note(note)
         .target(Target::below(10.0, "target p99 < 10 ms"));
     p50_p99(chart, [("all jobs", all_jobs), ("every-minute jobs", every_minute_jobs)])
@@ -74,7 +78,8 @@ pub fn api_runs(note: &str, all_jobs: (f64, f64), every_minute_jobs: (f64, f64))
 /// API (b): the 24-hour `timeline` of the bench's 60 timeline jobs (the whole
 /// frequency mix) and of 60 hourly jobs; each pair is (p50, p99) in ms.
 pub fn api_timeline(note: &str, sixty_jobs: (f64, f64), sixty_hourly_jobs: (f64, f64)) -> BarChart {
-    let chart = BarChart::new("24 h `timeline` of 60 jobs, 1M runs in the store", "ms per request (lower is better)")
+    let chart = BarChart::new("24 h `timeline` of 60 jobs, 1M runs in the store", "ms")
+        .axis_label("ms per request (lower is better)")
         .note(note)
         .target(Target::below(50.0, "target p99 < 50 ms"));
     p50_p99(chart, [("mixed jobs", sixty_jobs), ("hourly jobs", sixty_hourly_jobs)])
