@@ -58,7 +58,7 @@ impl MagentoQueue {
     }
 
     fn sources(&self) -> DepthSources {
-        DepthSources { mysql: Some(MysqlQueues::new(&self.url)), amqp: None }
+        DepthSources { mysql: Some(MysqlQueues::new(&self.url, "")), amqp: None }
     }
 }
 
