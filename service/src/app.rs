@@ -119,6 +119,8 @@ impl Application {
             wakeups: self.wakeups.clone(),
             instance: instance_id(&self.config.node),
         };
+        // Subscribed before recovery: alert rules must hear of the runs it closes.
+        let early_run_events = self.events.subscribe_runs();
         // Repair what a previous process left RUNNING before taking new work.
         match recovery::recover(&ctx).await {
             Ok(r) if r.interrupted > 0 => tracing::warn!(interrupted = r.interrupted, orphans_ended = r.orphans_ended, "repaired runs left by a previous process"),
@@ -166,6 +168,7 @@ impl Application {
             clock: self.clock.clone(),
             config: self.config.clone(),
             run_events: self.events.clone(),
+            early_run_events: Some(early_run_events),
             alert_events: self.alert_events.clone(),
             scheduler_tick,
         };

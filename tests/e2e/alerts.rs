@@ -87,3 +87,47 @@ channels = ["hook"]
     let log = app.log();
     assert!(!log.contains("SECRETPATH") && !log.contains(KEY), "a secret reached the log:\n{log}");
 }
+
+/// A crash (kill -9) leaves a run RUNNING; the next start's recovery closes it
+/// INTERRUPTED, and a rule on INTERRUPTED must hear of it, although recovery
+/// runs before anything else starts.
+#[tokio::test]
+async fn a_run_interrupted_by_a_crash_is_alerted_after_the_restart() {
+    let (addr, hits) = receiver().await;
+    let mut app = spawn_app(&format!(
+        r#"
+[[jobs]]
+code = "sales_long"
+schedule = "0 0 1 1 *"
+command = ["sleep", "60"]
+
+[alerts]
+[[alerts.channels]]
+name = "hook"
+kind = "webhook"
+url = "http://{addr}/hook"
+secret = "{KEY}"
+[[alerts.rules]]
+name = "crashes"
+when = "run_failed"
+statuses = ["INTERRUPTED"]
+jobs = ["sales_*"]
+channels = ["hook"]
+"#
+    ))
+    .await;
+    app.queue_now("sales_long", "default").await;
+    app.wait_for("sales_long", Duration::from_secs(20), |r| r.iter().any(|r| r.status == cronkeeper::domain::RunStatus::Running)).await;
+    app.kill_9();
+    app.restart().await;
+    app.wait_for("sales_long", Duration::from_secs(30), |r| r.iter().any(|r| r.status == cronkeeper::domain::RunStatus::Interrupted)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while hits.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no notification for the interrupted run; log:\n{}", app.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (headers, body) = hits.lock().unwrap()[0].clone();
+    verify(&headers, &body);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((v["event"].as_str(), v["job"].as_str(), v["status"].as_str()), (Some("opened"), Some("sales_long"), Some("INTERRUPTED")), "{v}");
+}

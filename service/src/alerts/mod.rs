@@ -111,6 +111,9 @@ pub struct Wiring {
     pub clock: SharedClock,
     pub config: Arc<Config>,
     pub run_events: Events,
+    /// A subscription taken before start-up recovery, so the runs it closes
+    /// INTERRUPTED reach the evaluator (a later subscription would miss them).
+    pub early_run_events: Option<tokio::sync::broadcast::Receiver<crate::events::RunEvent>>,
     pub alert_events: AlertEvents,
     /// The scheduler's last tick, on nodes that run it: enables the periodic
     /// pass, leader_lost and the dead man's switch.
@@ -132,7 +135,8 @@ pub fn spawn(tasks: &mut JoinSet<()>, w: Wiring, stop: CancellationToken) {
         depth: Some(crate::consumers::DepthSources::shared(&w.config)),
     });
     tasks.spawn(deliverer.run(stop.clone()));
-    tasks.spawn(evaluator.clone().run_events(w.run_events.subscribe_runs(), stop.clone()));
+    let runs = w.early_run_events.unwrap_or_else(|| w.run_events.subscribe_runs());
+    tasks.spawn(evaluator.clone().run_events(runs, stop.clone()));
     if let Some(tick) = w.scheduler_tick {
         tasks.spawn(evaluator.run_periodic(w.config.alerts.evaluate_every, stop.clone()));
         if let Some(url) = w.config.alerts.dead_mans_switch_url.clone() {
