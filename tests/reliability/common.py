@@ -283,3 +283,26 @@ def binary_or_exit():
     if not os.path.exists(BIN):
         print(f"cronkeeper binary not found at {BIN}; set CRONKEEPER_BIN", file=sys.stderr)
         sys.exit(2)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of our own (initdb in a temporary directory, on a
+    free port), so a test may stop it or reconfigure it without touching the
+    machine's server. Subclasses start it with their own options."""
+
+    def __init__(self, prefix):
+        import glob
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bins:
+            raise FileNotFoundError("no /usr/lib/postgresql/*/bin")
+        self.bin = bins[-1]
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(self.dir, 0o777)
+        self.port = free_port()
+        self.data = f"{self.dir}/data"
+        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.pg("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def pg(self, tool, *args):
+        subprocess.run(self.as_pg + [f"{self.bin}/{tool}", *args], check=True, capture_output=True)
+

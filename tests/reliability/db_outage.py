@@ -20,7 +20,6 @@ Usage: db_outage.py [sqlite|postgres|mariadb] [--seconds N]
 """
 
 import argparse
-import glob
 import http.server
 import os
 import shutil
@@ -30,7 +29,7 @@ import tempfile
 import threading
 import time
 
-from common import IN_CI, Figures, Service, binary_or_exit, check, free_port, probe, seconds_until_ready, watch_probes, run_main
+from common import IN_CI, Figures, PrivatePostgres, Service, binary_or_exit, check, free_port, probe, seconds_until_ready, watch_probes, run_main
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "KILLED", "INTERRUPTED", "MISSED", "SKIPPED")
 
@@ -93,26 +92,14 @@ class SqliteOutage:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class PostgresOutage:
+class PostgresOutage(PrivatePostgres):
     name = "PostgreSQL (private instance stopped)"
 
     def __init__(self):
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-        if not bins:
-            raise FileNotFoundError("no /usr/lib/postgresql/*/bin")
-        self.bin = bins[-1]
-        self.dir = tempfile.mkdtemp(prefix="ck-pg-")
-        os.chmod(self.dir, 0o777)
-        self.port = free_port()
-        self.data = f"{self.dir}/data"
-        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self.pg("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        super().__init__("ck-pg-")
         self.start()
         subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c", "CREATE DATABASE ck"], check=True, capture_output=True)
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/ck"
-
-    def pg(self, tool, *args):
-        subprocess.run(self.as_pg + [f"{self.bin}/{tool}", *args], check=True, capture_output=True)
 
     def start(self):
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"

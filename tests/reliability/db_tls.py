@@ -16,14 +16,13 @@ Usage: python3 db_tls.py [postgres|mariadb|all]
 """
 
 import argparse
-import glob
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 
-from common import IN_CI, Service, binary_or_exit, check, free_port, run_main
+from common import IN_CI, PrivatePostgres, Service, binary_or_exit, check, free_port, run_main
 
 
 def certificate(directory):
@@ -44,20 +43,11 @@ def certificate(directory):
     return f"{d}/server.key", f"{d}/server.crt", f"{d}/ca.crt"
 
 
-class TlsPostgres:
+class TlsPostgres(PrivatePostgres):
     name = "PostgreSQL"
 
     def __init__(self):
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-        if not bins:
-            raise FileNotFoundError("no /usr/lib/postgresql/*/bin")
-        self.bin = bins[-1]
-        self.dir = tempfile.mkdtemp(prefix="ck-pgtls-")
-        os.chmod(self.dir, 0o777)
-        self.port = free_port()
-        self.data = f"{self.dir}/data"
-        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self.pg("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        super().__init__("ck-pgtls-")
         key, cert, self.ca = certificate(self.dir)
         if self.as_pg:
             shutil.chown(key, "postgres", "postgres")
@@ -72,9 +62,6 @@ class TlsPostgres:
         self.verified = f"{base}?sslmode=verify-full&sslrootcert={self.ca}"
         self.unknown_ca = f"{base}?sslmode=verify-full"
         self.plain = f"{base}?sslmode=disable"
-
-    def pg(self, tool, *args):
-        subprocess.run(self.as_pg + [f"{self.bin}/{tool}", *args], check=True, capture_output=True)
 
     def encrypted_sessions(self):
         """cronkeeper's sessions, and how many of them use TLS (pg_stat_ssl)."""
