@@ -17,7 +17,7 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
-    $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
 if python3 - <<'PY' 2>/dev/null
 import jwt, cryptography, websockets
