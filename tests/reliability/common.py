@@ -14,6 +14,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import urllib.parse
 import sys
 import tempfile
 import time
@@ -196,6 +197,8 @@ class Service:
                 check=True, capture_output=True, text=True, timeout=60,
             ).stdout
             return json.loads(out)
+        if self.database_url.startswith(("mysql", "mariadb")):
+            return mysql_query(self.database_url, sql, args)
         con = self.db()
         try:
             return [dict(r) for r in con.execute(sql, args)]
@@ -204,6 +207,30 @@ class Service:
 
     def runs(self, where="1=1", args=()):
         return self.query(f"SELECT * FROM runs WHERE {where} ORDER BY id", args)
+
+
+def mysql_query(url, sql, args=()):
+    """Rows of `sql` on MySQL/MariaDB through the `mariadb` client's XML output
+    (`?` placeholders take integers only); integer-looking values become ints."""
+    import xml.etree.ElementTree as ET
+    for a in args:
+        sql = sql.replace("?", str(int(a)), 1)
+    parts = urllib.parse.urlsplit(url)
+    cmd = ["mariadb", "-X", "-h", parts.hostname or "127.0.0.1", "-P", str(parts.port or 3306),
+           "-u", urllib.parse.unquote(parts.username or "root"), parts.path.lstrip("/"), "-e", sql]
+    env = dict(os.environ, MYSQL_PWD=urllib.parse.unquote(parts.password or ""))
+    out = subprocess.run(cmd, check=True, capture_output=True, timeout=60, env=env).stdout
+    if not out.strip():
+        return []  # a statement that returns no rows prints nothing
+    nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+    rows = []
+    for row in ET.fromstring(out).iter("row"):
+        r = {}
+        for field in row.iter("field"):
+            text = field.text or ""
+            r[field.get("name")] = None if field.get(nil) == "true" else int(text) if text.lstrip("-").isdigit() else text
+        rows.append(r)
+    return rows
 
 
 def probe(svc, path):

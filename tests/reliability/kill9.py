@@ -1,8 +1,10 @@
 """kill -9 of cronkeeper with ~100 runs in flight, repeated at random moments,
 restarting each time, on SQLite (the script reads the database file directly)
-or on PostgreSQL (--backend postgres: a database of its own, created for the
-run and dropped after it, on the server of CRONKEEPER_TEST_POSTGRES_URL,
-default postgres://postgres@127.0.0.1:5432/postgres; read with psql).
+or on PostgreSQL or MariaDB (--backend postgres|mariadb: a database of its own,
+created for the run and dropped after it, on the server of
+CRONKEEPER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres,
+or CRONKEEPER_TEST_MYSQL_URL, default mysql://root@127.0.0.1:3306/; read with
+psql or the mariadb client).
 
 Jobs: `allow_*` (concurrency allow, sleep 0.5..3 s, 2 retries) fed as manual
 runs to keep about 100 in flight; `forbid_*` (concurrency forbid, @every 1s
@@ -17,7 +19,7 @@ finished, every interrupted run with retries left has its retry, no forbid
 job overlapped (flock markers and start/finish intervals), and the figures
 are printed.
 
-Usage: kill9.py [--rounds N] [--in-flight N] [--seed S] [--backend sqlite|postgres]
+Usage: kill9.py [--rounds N] [--in-flight N] [--seed S] [--backend sqlite|postgres|mariadb]
 """
 
 import argparse
@@ -28,7 +30,7 @@ import threading
 import time
 import urllib.parse
 
-from common import IN_CI, Figures, Service, binary_or_exit, check, toml_table, run_main
+from common import IN_CI, Figures, Service, binary_or_exit, check, mysql_query, toml_table, run_main
 
 ALLOW_JOBS = 20
 FORBID_JOBS = 5
@@ -86,6 +88,28 @@ class Feeder(threading.Thread):
             time.sleep(0.2)
 
 
+def marked_processes():
+    """(pid, run id) of every live process carrying a CRONKEEPER_RUN mark."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+        except OSError:
+            continue
+        for var in env:
+            if var.startswith(b"CRONKEEPER_RUN="):
+                run = var.split(b"=", 1)[1].split(b"@", 1)[0]
+                if run.isdigit():
+                    found.append((int(entry), int(run)))
+    return found
+
+
 def proc_alive(pid, start):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -126,19 +150,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--in-flight", type=int, default=100)
     ap.add_argument("--seed", type=int, default=int(time.time()))
-    ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "mariadb"], default="sqlite")
     args = ap.parse_args()
     binary_or_exit()
     rng = random.Random(args.seed)
     print(f"kill -9 x{args.rounds}, ~{args.in_flight} runs in flight, seed {args.seed}, {args.backend}")
     database = None
-    if args.backend == "postgres":
+    if args.backend != "sqlite":
         try:
-            database = PrivateDatabase()
+            database = PrivateDatabase(args.backend)
         except (OSError, subprocess.SubprocessError) as e:
             if IN_CI:
                 raise
-            print(f"SKIPPED kill9 on postgres: cannot create a database ({e})")
+            print(f"SKIPPED kill9 on {args.backend}: cannot create a database ({e})")
             return
     try:
         run(args, rng, database)
@@ -151,21 +175,27 @@ def main():
 
 
 class PrivateDatabase:
-    """A database of this run's own on the shared PostgreSQL server."""
+    """A database of this run's own on the shared PostgreSQL or MariaDB server."""
 
-    def __init__(self):
-        server = os.environ.get("CRONKEEPER_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-        self.server = server
+    def __init__(self, backend):
+        self.backend = backend
         self.name = f"ck_rel_kill9_{os.getpid()}_{int(time.time())}"
-        self.psql(f"CREATE DATABASE {self.name}")
-        parts = urllib.parse.urlsplit(server)
+        if backend == "postgres":
+            self.server = os.environ.get("CRONKEEPER_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+        else:
+            self.server = os.environ.get("CRONKEEPER_TEST_MYSQL_URL") or "mysql://root@127.0.0.1:3306/"
+        self.sql(f"CREATE DATABASE {self.name}")
+        parts = urllib.parse.urlsplit(self.server)
         self.url = urllib.parse.urlunsplit(parts._replace(path=f"/{self.name}"))
 
-    def psql(self, sql):
-        subprocess.run(["psql", self.server, "-X", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, timeout=60)
+    def sql(self, sql):
+        if self.backend == "postgres":
+            subprocess.run(["psql", self.server, "-X", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, timeout=60)
+        else:
+            mysql_query(self.server, sql)
 
     def drop(self):
-        self.psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self.sql(f"DROP DATABASE IF EXISTS {self.name}" + (" WITH (FORCE)" if self.backend == "postgres" else ""))
 
 
 def run(args, rng, database):
@@ -175,7 +205,7 @@ def run(args, rng, database):
     with open(svc.config, "a") as f:
         f.write(config(mark_dir, args.in_flight))
     svc.start()
-    fig = Figures(f"kill -9 ({args.rounds} rounds, {'PostgreSQL' if database else 'SQLite'})")
+    fig = Figures(f"kill -9 ({args.rounds} rounds, {args.backend})")
     ref = [svc]
     feeder = Feeder(ref, args.in_flight, rng)
     feeder.start()
@@ -196,6 +226,11 @@ def run(args, rng, database):
             check(not left, f"round {round_no}: runs of the killed process still RUNNING after recovery: {[r['id'] for r in left]}")
             orphans = [r for r in running if r["pid"] and proc_alive(r["pid"], r["pid_start"])]
             check(not orphans, f"round {round_no}: job processes of the killed service still alive: {orphans}")
+            # A run's pid is recorded only once it has lived 100 ms, so look for
+            # the killed runs' processes by their CRONKEEPER_RUN mark as well.
+            killed_ids = {r["id"] for r in running}
+            marked = [(pid, run) for pid, run in marked_processes() if run in killed_ids]
+            check(not marked, f"round {round_no}: processes still marked with a killed run: {marked}")
             print(f"    round {round_no:2}: killed with {len(running):3} RUNNING; after restart none left RUNNING, no orphan alive")
     finally:
         feeder.stop.set()

@@ -51,11 +51,25 @@ pub fn magento_argv(config: &Config, code: &str) -> Result<Vec<String>, String> 
     Ok(vec![config.magento.php.clone(), bin.display().to_string(), "cronkeeper:job:run".into(), code.into()])
 }
 
+/// A run's process is put on record (for recovery after a crash) once it has
+/// lived this long. Most runs end sooner and so save a database write each;
+/// recovery still finds a shorter-lived run's processes, by their run mark
+/// (`worker::marked`), which they carry from the start.
+const RECORD_PID_AFTER: Duration = Duration::from_millis(100);
+
 async fn run_process(spec: ProcessSpec, limits: Limits, kill: CancellationToken, on_started: OnStarted<'_>) -> Outcome {
     match spawn(&spec).await {
         Ok(process) => {
-            on_started(process.pid(), process.start_ticks()).await;
-            process.supervise(limits, kill).await
+            let (pid, start_ticks) = (process.pid(), process.start_ticks());
+            let supervised = process.supervise(limits, kill);
+            tokio::pin!(supervised);
+            tokio::select! {
+                biased;
+                outcome = &mut supervised => return outcome,
+                _ = tokio::time::sleep(RECORD_PID_AFTER) => {}
+            }
+            on_started(pid, start_ticks).await;
+            supervised.await
         }
         Err(e) => failed(e.to_string()),
     }

@@ -8,9 +8,16 @@
 //!
 //! Signalling `-pgid` is only safe while the number cannot have been reused: the
 //! kernel keeps a pid number allocated while any process still uses it as its
-//! pid *or* process group id. The supervisor keeps its leader unreaped (a zombie)
-//! until the group is gone, which pins the number; a later cronkeeper recovering
-//! orphans goes through [`terminate_group`], which checks identity first.
+//! pid *or* process group id. When the supervisor ends a job (timeout, kill), it
+//! keeps the leader unreaped (a zombie) until the group is gone, which pins the
+//! number. When the leader exits by itself, the supervisor reaps it first and asks
+//! [`group_is_gone`]: one `kill(-pgid, 0)` instead of a scan of every process's
+//! `/proc/<pid>/stat`, which was most of the cost of a short run. If members are
+//! left, they pin the number themselves while they live, and [`end_group`] only
+//! signals right after a scan (at most one poll, 20 ms, earlier) found some; the
+//! number could only come back after the kernel's pid allocator wrapped around
+//! `pid_max`. A later cronkeeper recovering orphans goes through
+//! [`terminate_group`], which checks identity first.
 
 use std::time::Duration;
 
@@ -34,6 +41,13 @@ pub struct GroupEnd {
     pub needed_kill: bool,
     /// Members still alive after SIGKILL and a further wait (normally empty).
     pub survivors: Vec<i32>,
+}
+
+/// Whether no process at all, zombies included, has process group id `pgid`.
+/// Only conclusive once the caller has reaped its leader: an unreaped leader is a
+/// member, so this is false until then.
+pub(crate) fn group_is_gone(pgid: i32) -> bool {
+    killpg(Pid::from_raw(pgid), None) == Err(nix::errno::Errno::ESRCH)
 }
 
 /// Ends group `pgid` without checking whose it is: for a caller that pinned the
@@ -101,5 +115,49 @@ pub async fn terminate_group(pgid: i32, start_ticks: u64, grace: Duration) -> Gr
             GroupTermination::Ended(end_group(pgid, grace).await)
         }
         _ => GroupTermination::NotOurs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt as _;
+    use std::process::{Command, Stdio};
+
+    use super::*;
+
+    fn leader(script: &str) -> std::process::Child {
+        Command::new("sh").args(["-c", script]).stdout(Stdio::null()).process_group(0).spawn().unwrap()
+    }
+
+    #[test]
+    fn a_group_whose_reaped_leader_was_alone_is_gone() {
+        let mut child = leader("exit 0");
+        let pgid = child.id() as i32;
+        child.wait().unwrap();
+        assert!(group_is_gone(pgid));
+    }
+
+    #[test]
+    fn an_unreaped_leader_still_counts_as_a_member() {
+        let mut child = leader("exit 0");
+        let pgid = child.id() as i32;
+        while proc_stat(pgid).is_some_and(|s| !s.is_dead()) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!group_is_gone(pgid), "the zombie pins the group");
+        child.wait().unwrap();
+        assert!(group_is_gone(pgid));
+    }
+
+    #[tokio::test]
+    async fn a_member_left_behind_keeps_the_group_and_is_ended() {
+        let mut child = leader("sleep 30 & exit 0");
+        let pgid = child.id() as i32;
+        child.wait().unwrap();
+        assert!(!group_is_gone(pgid), "the background sleep is still in the group");
+        let end = end_group(pgid, Duration::from_secs(2)).await;
+        assert_eq!(end.signalled, 1);
+        assert!(!end.needed_kill);
+        assert!(group_is_gone(pgid) || group_members(pgid).is_empty());
     }
 }

@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::group::{end_group, GroupEnd};
+use super::group::{end_group, group_is_gone, GroupEnd};
 use super::output::{CappedBuffer, LiveTail};
 use super::outcome::{Ending, Outcome};
 use super::procinfo::process_start_ticks;
@@ -238,14 +238,16 @@ impl RunningProcess {
                 None => std::future::pending().await,
             } } => Some(Ending::TimedOut),
         };
-        let group = end_group(self.pid, limits.grace).await;
-
-        let status = match timeout(REAP_WAIT, self.child.wait()).await {
-            Ok(Ok(status)) => {
-                self.reaped = true;
-                Some(status)
-            }
-            _ => None, // Drop SIGKILLs the group again; tokio reaps it later
+        let (group, status) = if ending.is_none() {
+            // The leader exited by itself: reap it, then one syscall tells whether
+            // it left anything behind (see `group` on why this is safe).
+            let status = self.reap().await;
+            let alone = status.is_some() && group_is_gone(self.pid);
+            (if alone { GroupEnd::default() } else { end_group(self.pid, limits.grace).await }, status)
+        } else {
+            // We are ending it: the unreaped leader pins the group id meanwhile.
+            let group = end_group(self.pid, limits.grace).await;
+            (group, self.reap().await)
         };
         let ending = ending.unwrap_or(match status {
             Some(s) => match (s.code(), s.signal()) {
@@ -297,6 +299,14 @@ impl RunningProcess {
             output,
             error: describe_failure(ending, limits, &group),
         }
+    }
+
+    /// Reaps the leader; `None` if it cannot be reaped within [`REAP_WAIT`]
+    /// (then drop SIGKILLs the group again and tokio reaps it later).
+    async fn reap(&mut self) -> Option<std::process::ExitStatus> {
+        let status = timeout(REAP_WAIT, self.child.wait()).await.ok()?.ok()?;
+        self.reaped = true;
+        Some(status)
     }
 
     /// Resolves when the leader has exited, without reaping it.
