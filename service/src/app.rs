@@ -146,6 +146,10 @@ impl Application {
                 tasks.spawn(publisher.run(background.clone()));
             }
         }
+        if self.store.backend() == crate::store::Backend::Postgres {
+            // Runs queued by other processes wake this one's lanes and publisher at once.
+            tasks.spawn(crate::dispatch::pg_wakeups::relay(self.config.database_url.clone(), self.wakeups.clone(), background.clone()));
+        }
         let mut scheduler_tick = None;
         if self.roles.scheduler {
             // Only the holder of the `scheduler` lease materialises: any number of

@@ -18,10 +18,13 @@
 //! longer waits drops the message. So a lost message delays a run (the
 //! publisher sends it again) and a duplicate one changes nothing.
 //!
-//! [`queues`] reports each lane queue's depth for the API.
+//! [`queues`] reports each lane queue's depth for the API. On PostgreSQL,
+//! [`pg_wakeups`] wakes idle lanes and the publisher of every process when a run
+//! is queued anywhere (LISTEN/NOTIFY); elsewhere they poll.
 
 pub mod amqp;
 pub mod embedded;
+pub mod pg_wakeups;
 pub mod queues;
 
 use std::sync::Arc;
