@@ -30,6 +30,11 @@ use crate::worker::WorkerContext;
 const IDLE_AFTER: Duration = Duration::from_millis(500);
 /// Before a message whose run another claimer holds locked goes back.
 const LOCKED_PAUSE: Duration = Duration::from_millis(100);
+/// A locked run is most often locked by the publisher stamping `published_at`
+/// right after the broker confirmed the message we just got, for a millisecond
+/// or two: look again this often, this many times, before the pause and requeue.
+const LOCKED_RETRY: Duration = Duration::from_millis(3);
+const LOCKED_RETRIES: u32 = 8;
 
 pub struct AmqpFeed {
     broker: Arc<Broker>,
@@ -76,7 +81,14 @@ impl AmqpFeed {
                 return None;
             }
         };
-        let claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
+        let mut claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
+        for _ in 0..LOCKED_RETRIES {
+            if !matches!(claimed, Ok(ClaimById::Locked)) || stop.is_cancelled() {
+                break;
+            }
+            tokio::time::sleep(LOCKED_RETRY).await;
+            claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
+        }
         match claimed {
             Ok(ClaimById::Claimed(ClaimOutcome::Run(claimed))) => return Some(Next::Run(claimed, Ticket::Amqp(acker))),
             Ok(ClaimById::Claimed(ClaimOutcome::Skipped(entry))) => {
