@@ -131,9 +131,18 @@ pub async fn create_api_channel(store: &Store, c: &ChannelConfig, now: EpochMs) 
     let mut tx = store.writer().begin().await?;
     let taken = sqlx::query(&store.sql("SELECT name FROM alert_channels WHERE name = ?")).bind(&c.name).fetch_optional(&mut *tx).await?;
     if taken.is_some() {
+        tx.rollback().await?;
         return Ok(false);
     }
-    insert_on(store, &mut tx, &ChannelRow::of(c, SOURCE_API, now), Some(c)).await?;
+    match insert_on(store, &mut tx, &ChannelRow::of(c, SOURCE_API, now), Some(c)).await {
+        // A concurrent create of the same name committed between our SELECT and
+        // INSERT (the servers' READ COMMITTED does not see it coming): the name is taken.
+        Err(super::StoreError::Database(e)) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        other => other?,
+    }
     tx.commit().await?;
     Ok(true)
 }

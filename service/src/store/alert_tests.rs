@@ -92,4 +92,26 @@ async fn alert_history_is_purged_by_age_and_state_in_batches(store: Store) {
     assert!(left.iter().all(|n| n.status == DeliveryStatus::Pending), "{left:?}");
 }
 
-conformance!(api_channels_keep_their_secrets_and_the_file_wins_a_name, alert_history_is_purged_by_age_and_state_in_batches);
+/// Concurrent creates of one name: one wins, the others are told the name is
+/// taken (the API's "already exists"), none fails with a database error.
+async fn concurrent_creates_of_one_name_give_one_channel(store: Store) {
+    let tries = (0..6).map(|i| {
+        let store = store.clone();
+        let hook = channel("race", "webhook", &format!("https://receiver.test/{i}"), Some("0123456789abcdef-KEY"));
+        tokio::spawn(async move { ch::create_api_channel(&store, &hook, 1_000).await })
+    });
+    let mut won = 0;
+    for t in futures::future::join_all(tries).await {
+        if t.unwrap().expect("taken, not an error") {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(ch::list_channels(&store).await.unwrap().len(), 1);
+}
+
+conformance!(
+    api_channels_keep_their_secrets_and_the_file_wins_a_name,
+    alert_history_is_purged_by_age_and_state_in_batches,
+    concurrent_creates_of_one_name_give_one_channel
+);
