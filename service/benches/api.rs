@@ -301,6 +301,19 @@ async fn run() -> Vec<Row> {
     let (samples, bytes) = client.sequential(SPANS_Q, |k| span_window(&codes, end, k), requests).await;
     rows.push(timeline_row(&format!("24 h `timeline` for 60 jobs folded into `spans` (~{spans_n} spans"), &samples, bytes));
 
+    // (b3) The same spans as parallel lists (`spanColumns`), as the module asks at 24 h.
+    println!("\n(b3) timeline(..., resolutionSeconds: {MODULE_RESOLUTION_24H}) {{ jobCode spanColumns {{ ... }} }}, {requests} sequential requests");
+    let first = client.check(COLUMNS_Q, span_window(&codes, end, 0)).await;
+    let columns_n: usize = first["timeline"].as_array().map_or(0, |a| {
+        a.iter()
+            .map(|r| r["spanColumns"]["status"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    assert_eq!(columns_n, spans_n, "spanColumns holds the same spans as spans");
+    client.warm(COLUMNS_Q, |k| span_window(&codes, end, k), 10).await;
+    let (samples, bytes) = client.sequential(COLUMNS_Q, |k| span_window(&codes, end, k), requests).await;
+    rows.push(timeline_row(&format!("24 h `timeline` for 60 jobs as `spanColumns` (~{columns_n} spans"), &samples, bytes));
+
     // The same request for 60 hourly jobs (1,440 runs): where a lighter view lands.
     let hourly: Vec<String> = (0..JOBS)
         .filter(|i| period(*i) == HOUR)
@@ -454,6 +467,10 @@ async fn timeline_breakdown(store: &Store, db: &std::path::Path, end: i64, codes
 /// The folded timeline as the module's timeline.js asks for it at 24 h zoom.
 const SPANS_Q: &str = "query($from: DateTime!, $to: DateTime!, $codes: [String!], $res: Int) { timeline(from: $from, to: $to, jobCodes: $codes, resolutionSeconds: $res) \
     { jobCode spans { status start end count firstRunId lastRunId } } }";
+
+/// The same, column by column.
+const COLUMNS_Q: &str = "query($from: DateTime!, $to: DateTime!, $codes: [String!], $res: Int) { timeline(from: $from, to: $to, jobCodes: $codes, resolutionSeconds: $res) \
+    { jobCode spanColumns { status start end count firstRunId lastRunId } } }";
 
 /// What timeline.js sends at 24 h zoom on a 1,180 px track (a 1,400 px admin
 /// page): the time 16 pixels stand for, `ceil(86,400 s / 1,180 * 16)`.

@@ -1,4 +1,5 @@
-//! The timeline over HTTP: per-run rows and the folded `spans`, on runs
+//! The timeline over HTTP: per-run rows, the folded `spans` and their
+//! `spanColumns`, on runs
 //! written into the store in the states workers leave them in.
 
 mod api_support;
@@ -56,6 +57,31 @@ async fn spans_fold_runs_of_one_status_and_never_absorb_a_failure() {
             span("SUCCEEDED", t0 + 41 * MINUTE, end(59), 19, ids[41], ids[59]),
         ] }]),
     );
+}
+
+/// `spanColumns` is `spans` transposed: entry i of every list is span i.
+#[tokio::test]
+async fn span_columns_are_the_spans_field_by_field() {
+    let api = spawn_api().await;
+    let t0 = base();
+    an_hour_of_minute_runs(&api, "every_minute", t0).await;
+    an_hour_of_minute_runs(&api, "also_every_minute", t0).await;
+    let vars = json!({ "from": iso(t0 - MINUTE), "to": iso(t0 + 61 * MINUTE), "res": 120 });
+    let q = "query($from: DateTime!, $to: DateTime!, $res: Int) { timeline(from: $from, to: $to, resolutionSeconds: $res) \
+        { jobCode spans { status start end count firstRunId lastRunId } spanColumns { status start end count firstRunId lastRunId } } }";
+    let data = api.ok("viewer", q, vars).await;
+    let rows = data["timeline"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let spans = row["spans"].as_array().expect("spans");
+        assert_eq!(spans.len(), 5, "{row}");
+        let columns = &row["spanColumns"];
+        for field in ["status", "start", "end", "count", "firstRunId", "lastRunId"] {
+            let column: Vec<&Value> = columns[field].as_array().expect(field).iter().collect();
+            let from_spans: Vec<&Value> = spans.iter().map(|s| &s[field]).collect();
+            assert_eq!(column, from_spans, "{field} of {}", row["jobCode"]);
+        }
+    }
 }
 
 #[tokio::test]

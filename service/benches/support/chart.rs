@@ -231,7 +231,7 @@ fn esc(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod tests {
     use super::*;
 
