@@ -187,11 +187,14 @@ async fn run() -> Vec<Row> {
     file.data_dir = Some(dir.path().display().to_string());
     file.database_url = Some(url.clone());
     file.auth.jwt_secret = Some(SECRET.into());
+    // Throughput of one token from many clients, not the per-subject fair share.
+    file.graphql.max_concurrent_per_subject = Some(clients.clamp(1, 1024) as i64);
     let config = Config::from_file(file).unwrap();
     let store = Store::connect(&config.database_url).await.unwrap();
     let secret = config.auth.jwt_secret.clone().expect("secret");
     let state = ApiState {
         store: store.clone(),
+        fair_share: api::FairShare::new(&config.graphql),
         config: Arc::new(config),
         events: Events::new(),
         clock: cronkeeper::clock::system(),

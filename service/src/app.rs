@@ -203,6 +203,7 @@ impl Application {
                 readiness,
                 alert_events: self.alert_events.clone(),
                 dispatch: dispatch.clone(),
+                fair_share: crate::api::FairShare::new(&self.config.graphql),
             });
             let stop = server_stop.clone();
             tokio::spawn(async move { axum::serve(listener, http).with_graceful_shutdown(async move { stop.cancelled().await }).await })

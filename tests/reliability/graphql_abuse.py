@@ -15,6 +15,9 @@ Introspection policy (docs/reliability.md): every authenticated role may introsp
 is published in the repository (graphql/schema.graphql), GraphiQL needs it, and the
 limits apply to introspection like to any query. Unauthenticated requests execute nothing.
 
+The attacker and the dashboard use different token subjects: each gets its own share of
+operations at once (graphql.max_concurrent_per_subject), which is what keeps the dashboard fast.
+
 Usage: graphql_abuse.py [--seconds 15] [--attackers 4]
 """
 
@@ -157,7 +160,6 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--attackers", type=int, default=4)
-    ap.add_argument("--strict-latency", action="store_true", help="fail when the legitimate client's latency bound is broken")
     args = ap.parse_args()
     binary_or_exit()
 
@@ -215,6 +217,7 @@ def main():
         a50, a99, an = percentiles(under)
         figures["attack requests sent during the measurement"] = len(sent)
         figures["attack requests answered with a 5xx"] = sum(1 for _, o, _ in sent if o.startswith("HTTP 5"))
+        figures["attack requests refused for their subject's share (HTTP 429)"] = sum(1 for _, o, _ in sent if o == "refused: HTTP 429")
         figures["legit requests without the attack"] = bn
         figures["legit p50 / p99 without the attack (ms)"] = f"{b50:.0f} / {b99:.0f}"
         figures["legit requests during the attack"] = an
@@ -225,13 +228,10 @@ def main():
         check(figures["attack requests answered with a 5xx"] == 0, "the attack got 5xx answers")
         check(svc.proc.poll() is None, "the service died")
         check(an > 0 and bn > 0, "no legitimate samples")
+        # The attacker's subject gets its fair share (graphql.max_concurrent_per_subject) and
+        # oversized documents are refused before parsing, so the dashboard keeps its latency.
         within = a50 <= b50 * BOUND["p50_factor"] + BOUND["p50_slack_ms"] and a99 <= BOUND["p99_ms"]
-        if not within:
-            # Open bug (docs/reliability.md#graphql-abuse): one viewer's heavy accepted queries
-            # still crowd out other clients. Fails only with --strict-latency until it is fixed.
-            message = f"legit p50/p99 {a50:.0f}/{a99:.0f} ms under attack vs {b50:.0f}/{b99:.0f} ms without (bound {BOUND})"
-            check(not args.strict_latency, message)
-            print(f"KNOWN BUG: {message}")
+        check(within, f"legit p50/p99 {a50:.0f}/{a99:.0f} ms under attack vs {b50:.0f}/{b99:.0f} ms without (bound {BOUND})")
     finally:
         svc.stop()
 

@@ -8,6 +8,9 @@ use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 use super::auth::AuthError;
 use crate::actions::ActionError;
 
+/// The `extensions.code` of [`ApiError::TooManyRequests`].
+pub const TOO_MANY_REQUESTS: &str = "TOO_MANY_REQUESTS";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{field}: {message}")]
@@ -18,6 +21,10 @@ pub enum ApiError {
     Unauthenticated(#[from] AuthError),
     #[error("{0}")]
     Forbidden(String),
+    /// The caller's subject already has its share of operations executing
+    /// ([`super::schema::fair_share`]); HTTP answers 429.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -33,6 +40,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::TooManyRequests(_) => TOO_MANY_REQUESTS,
             ApiError::Internal(_) => "INTERNAL",
         }
     }

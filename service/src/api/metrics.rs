@@ -71,6 +71,10 @@ pub async fn render(state: &super::ApiState) -> Result<String, store::StoreError
     let _ = writeln!(w, "# HELP cronkeeper_scheduler_up 1 when the scheduler ticked recently.");
     let _ = writeln!(w, "# TYPE cronkeeper_scheduler_up gauge");
     let _ = writeln!(w, "cronkeeper_scheduler_up {alive}");
+    let refused = state.fair_share.refused();
+    let _ = writeln!(w, "# HELP cronkeeper_graphql_refused_busy_total GraphQL operations refused with TOO_MANY_REQUESTS (their subject's share was in use) since the start.");
+    let _ = writeln!(w, "# TYPE cronkeeper_graphql_refused_busy_total counter");
+    let _ = writeln!(w, "cronkeeper_graphql_refused_busy_total {refused}");
 
     // From the outbox, so every node reports the same figures. A gauge, not a
     // counter: purging old notifications lowers it.

@@ -37,6 +37,7 @@ pub use auth::{ensure_jwt_secret, Principal, Role};
 use auth::{AuthError, Verifier};
 use errors::ApiError;
 pub use health::Readiness;
+pub use schema::fair_share::FairShare;
 
 /// Largest request body accepted; GraphQL documents are small.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -53,6 +54,9 @@ pub struct ApiState {
     pub alert_events: AlertEvents,
     /// The lane queues' transport, for the `queues` query.
     pub dispatch: crate::dispatch::Dispatch,
+    /// Operations at once per token subject (`[graphql]`); build it with
+    /// `FairShare::new(&config.graphql)`.
+    pub fair_share: FairShare,
 }
 
 impl ApiState {
@@ -127,10 +131,27 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
 
-async fn graphql_post(State(app): State<Arc<App>>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+async fn graphql_post(State(app): State<Arc<App>>, headers: HeaderMap, request: GraphQLRequest) -> Response {
     match app.authenticate(authorization(&headers)) {
-        Ok(principal) => app.schema.execute(request.into_inner().data(principal)).await.into(),
-        Err(e) => async_graphql::Response::from_errors(vec![e.to_server_error()]).into(),
+        Ok(principal) => {
+            let response = app.schema.execute(request.into_inner().data(principal)).await;
+            let busy = response.errors.iter().any(|e| error_code(e) == Some(errors::TOO_MANY_REQUESTS));
+            let body = GraphQLResponse::from(response);
+            if busy {
+                // Proxies and HTTP clients know 429 and Retry-After; the body still says why.
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], body).into_response()
+            } else {
+                body.into_response()
+            }
+        }
+        Err(e) => GraphQLResponse::from(async_graphql::Response::from_errors(vec![e.to_server_error()])).into_response(),
+    }
+}
+
+fn error_code(e: &async_graphql::ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
     }
 }
 

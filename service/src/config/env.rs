@@ -41,6 +41,8 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("CRONKEEPER_QUEUES_MAGENTO_TABLE_PREFIX", "queues.magento_table_prefix"),
     ("CRONKEEPER_QUEUES_DEPTH_SAMPLE_EVERY", "queues.depth_sample_every"),
     ("CRONKEEPER_QUEUES_DEPTH_HISTORY_KEEP", "queues.depth_history_keep"),
+    ("CRONKEEPER_GRAPHQL_MAX_CONCURRENT_PER_SUBJECT", "graphql.max_concurrent_per_subject"),
+    ("CRONKEEPER_GRAPHQL_QUEUE_TIMEOUT", "graphql.queue_timeout"),
 ];
 
 pub fn apply(file: &mut FileConfig, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
@@ -106,6 +108,8 @@ fn set_scalar(f: &mut FileConfig, key: &str, v: &str) -> Result<(), String> {
         "queues.magento_table_prefix" => f.queues.magento_table_prefix = s,
         "queues.depth_sample_every" => f.queues.depth_sample_every = s,
         "queues.depth_history_keep" => f.queues.depth_history_keep = s,
+        "graphql.max_concurrent_per_subject" => f.graphql.max_concurrent_per_subject = Some(parse_int(v)?),
+        "graphql.queue_timeout" => f.graphql.queue_timeout = s,
         other => unreachable!("ENV_KEYS names a key set_scalar does not know: {other}"),
     }
     Ok(())

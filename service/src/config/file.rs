@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub consumers: Vec<super::consumers::ConsumerFile>,
     #[serde(default)]
     pub queues: super::consumers::QueuesFile,
+    #[serde(default)]
+    pub graphql: super::graphql::GraphqlFile,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod consumers;
 mod env;
 mod file;
+pub mod graphql;
 mod jobs;
 mod secret;
 
@@ -113,6 +114,8 @@ pub struct Config {
     pub consumers: Vec<crate::consumers::definition::ConsumerDefinition>,
     /// `[queues]`: where queue depths are read and how often they are sampled.
     pub queues: consumers::QueuesConfig,
+    /// `[graphql]`: operations per token subject at once, and how long more wait.
+    pub graphql: graphql::GraphqlConfig,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -201,6 +204,7 @@ impl Config {
         let amqp = amqp_from(f.amqp_url.as_deref(), f.amqp_prefix.as_deref())?;
         let alerts = alerts::alerts_from(&f.alerts)?;
         let queues = consumers::queues_from(&f.queues, f.amqp_url.as_deref())?;
+        let graphql = graphql::graphql_from(&f.graphql)?;
 
         let mut config = Config {
             listen,
@@ -223,6 +227,7 @@ impl Config {
             alerts,
             consumers: Vec::new(),
             queues,
+            graphql,
         };
         config.jobs = jobs::jobs_from(&f.jobs, &config)?;
         config.consumers = consumers::consumers_from(&f.consumers, &config)?;

@@ -46,6 +46,7 @@ pub async fn spawn_api_with(tweak: impl FnOnce(&mut FileConfig)) -> Api {
     cronkeeper::alerts::apply_config(&store, &config, chrono::Utc::now().timestamp_millis()).await.unwrap();
     let state = ApiState {
         store,
+        fair_share: api::FairShare::new(&config.graphql),
         config: Arc::new(config),
         events: Events::new(),
         clock: cronkeeper::clock::system(),
@@ -135,6 +136,23 @@ impl Api {
             .map(|n| (n["operation"].as_str().unwrap().to_string(), n["outcome"].as_str().unwrap().to_string()))
             .collect()
     }
+}
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws connection, initialised with `token` and acknowledged.
+pub async fn ws_acked(api: &Api, token: &str) -> Ws {
+    use futures::{SinkExt as _, StreamExt as _};
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest as _, Message};
+    let url = format!("{}/graphql", api.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::text(init.to_string())).await.unwrap();
+    let ack = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    ws
 }
 
 /// `errors[0].extensions.code`, or "" when the request succeeded.

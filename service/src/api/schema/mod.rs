@@ -6,8 +6,9 @@
 //! and subscriptions. The roots merge them, so each file owns its queries,
 //! mutations and types together.
 //!
-//! Limits live here: the document budget ([`budget`]: size with fragments
-//! expanded, checked first), depth (stops `job { lastRun { job { lastRun ... } } }`
+//! Limits live here: the document budget ([`budget`]: the text's length, then
+//! the size with fragments expanded, checked first), a fair share of
+//! operations at once per token subject ([`fair_share`]), depth (stops `job { lastRun { job { lastRun ... } } }`
 //! recursion), complexity (lists count once per requested item), and the
 //! page cap in [`super::connection`].
 
@@ -16,6 +17,7 @@ pub mod alert_channels;
 pub mod alerts;
 pub mod budget;
 pub mod consumers;
+pub mod fair_share;
 pub mod job_page;
 pub mod jobs;
 pub mod lanes;
@@ -74,11 +76,12 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, subscription::Subscription> {
     Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(budget::DocumentBudget)
 }
 
+/// Extensions run in this order: the budget refuses an oversized text before
+/// the operation waits for its turn, and parses it once the turn has come.
 pub fn build(state: ApiState) -> ApiSchema {
-    builder().data(state).finish()
+    builder().extension(budget::DocumentBudget).extension(state.fair_share.clone()).data(state).finish()
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
