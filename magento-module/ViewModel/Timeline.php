@@ -17,6 +17,8 @@ class Timeline implements ArgumentInterface
     /** Replaced by the component with a run id; kept URL-safe so the admin URL builder leaves it alone. */
     private const ID_PLACEHOLDER = '__RUN_ID__';
     public const REFRESH_SECONDS = 30;
+    /** Jobs per page of the timeline: a screenful, and one fast request however many jobs the shop has. */
+    public const PAGE_SIZE = 50;
 
     public function __construct(
         private readonly UrlInterface $urlBuilder,
@@ -35,6 +37,7 @@ class Timeline implements ArgumentInterface
             'dataUrl' => $this->urlBuilder->getUrl('cronkeeper/timeline/data'),
             'runUrl' => str_replace(self::ID_PLACEHOLDER, '{id}', $runUrl),
             'zoom' => '6h',
+            'pageSize' => self::PAGE_SIZE,
             'refreshSeconds' => self::REFRESH_SECONDS,
             'timeZone' => (string)$this->timezone->getConfigTimezone(),
         ];

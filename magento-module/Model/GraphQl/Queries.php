@@ -140,12 +140,27 @@ GRAPHQL;
 
     /**
      * The timeline at wide zoom (24 h, 7 d): runs folded by the service into spans of one status, so the
-     * answer stays small however many runs the window holds. timeline.js holds the same text (SPANS_QUERY).
+     * answer stays small however many runs the window holds; as parallel lists (spanColumns), which the
+     * service produces and the browser parses far faster than thousands of span objects.
+     * timeline.js holds the same text (SPANS_QUERY).
      */
     public const TIMELINE_SPANS = 'query TimelineSpans($from: DateTime!, $to: DateTime!, $jobCodes: [String!], $resolutionSeconds: Int) {
   timeline(from: $from, to: $to, jobCodes: $jobCodes, resolutionSeconds: $resolutionSeconds) {
     jobCode
-    spans { status start end count firstRunId lastRunId }
+    spanColumns { status start end count firstRunId lastRunId }
+  }
+}';
+
+    /**
+     * The timeline's rows: one page of job codes (code order, narrowed by the filter box), whose runs the
+     * page then asks for with jobCodes, so a shop with thousands of jobs never fetches them all at once.
+     * timeline.js holds the same text (JOBS_QUERY).
+     */
+    public const TIMELINE_JOBS = 'query TimelineJobs($filter: ' . self::TYPE_JOB_FILTER . ', $first: Int, $after: String) {
+  jobs(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { code }
   }
 }';
 

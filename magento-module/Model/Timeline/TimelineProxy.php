@@ -9,10 +9,12 @@ use Cronkeeper\Scheduler\Model\GraphQl\Exception\ServiceUnavailableException;
 
 /**
  * The timeline component's data source behind Controller/Adminhtml/Timeline/Data: request parameters
- * (from, to, jobCodes[], view, resolutionSeconds) in, Queries::TIMELINE (or Queries::TIMELINE_SPANS for
- * view=spans) run with the client's minted token, an answer in GraphQL's shape out ({data} or
- * {errors: [{message, extensions: {code}}]}) with the HTTP status to send.
- * Only these two queries are ever sent: the browser chooses the window, the jobs and the view, not the operation.
+ * (view=jobs with first, after, search, jobCodes[] for a page of jobs; from, to, jobCodes[], view,
+ * resolutionSeconds for their runs) in, Queries::TIMELINE_JOBS, Queries::TIMELINE or
+ * Queries::TIMELINE_SPANS (TimelineRequest picks) run with the client's minted token, an answer in
+ * GraphQL's shape out ({data} or {errors: [{message, extensions: {code}}]}) with the HTTP status to send.
+ * Only these three queries are ever sent: the browser chooses the page, the window, the jobs and the
+ * view, not the operation.
  * Plain PHP, so the browser test serves it on its standalone page exactly as Magento does.
  */
 class TimelineProxy

@@ -6,36 +6,50 @@ namespace Cronkeeper\Scheduler\Model\Timeline;
 use Cronkeeper\Scheduler\Model\GraphQl\Queries;
 
 /**
- * Turns the timeline proxy's request parameters (`from`, `to`, `jobCodes[]`, and for the folded view
- * `view=spans` with `resolutionSeconds`) into the query to run (Queries::TIMELINE or
- * Queries::TIMELINE_SPANS) and its variables, refusing anything the service would refuse with a message
- * that names the parameter. Plain PHP, so it is unit-tested without Magento.
+ * Turns the timeline proxy's request parameters into the query to run and its variables, refusing
+ * anything the service would refuse with a message that names the parameter:
+ * - `view=jobs` with `first`, `after`, `search`, `jobCodes[]`: Queries::TIMELINE_JOBS, the page of job
+ *   codes the component draws rows for;
+ * - `from`, `to`, `jobCodes[]` (the page's codes): Queries::TIMELINE, or with `view=spans` and
+ *   `resolutionSeconds` Queries::TIMELINE_SPANS.
+ * Plain PHP, so it is unit-tested without Magento.
  */
 final class TimelineRequest
 {
     /** The service's own limit for one timeline query. */
     public const MAX_SPAN_SECONDS = 31 * 86400;
     private const MAX_JOB_CODES = 200;
+    /** Jobs per page: timeline.js asks for 50 by default and never more than this (its MAX_PAGE_SIZE). */
+    public const MAX_PAGE_SIZE = 200;
+    private const MAX_SEARCH = 200;
+    private const VIEWS = ['runs', 'spans', 'jobs'];
 
     /**
-     * Queries::TIMELINE_SPANS for `view=spans`, else Queries::TIMELINE (the browser picks the view, never
-     * the document).
+     * Queries::TIMELINE_JOBS for `view=jobs`, Queries::TIMELINE_SPANS for `view=spans`, else
+     * Queries::TIMELINE (the browser picks the view, never the document).
      *
      * @param array<string, mixed> $params
      * @throws \InvalidArgumentException naming the bad parameter
      */
     public static function query(array $params): string
     {
-        return self::folded($params) ? Queries::TIMELINE_SPANS : Queries::TIMELINE;
+        return match (self::view($params)) {
+            'jobs' => Queries::TIMELINE_JOBS,
+            'spans' => Queries::TIMELINE_SPANS,
+            default => Queries::TIMELINE,
+        };
     }
 
     /**
      * @param array<string, mixed> $params
-     * @return array{from: string, to: string, jobCodes: list<string>|null, resolutionSeconds?: int}
+     * @return array<string, mixed> the variables of query($params)
      * @throws \InvalidArgumentException naming the bad parameter
      */
     public static function variables(array $params): array
     {
+        if (self::view($params) === 'jobs') {
+            return self::pageVariables($params);
+        }
         $from = self::instant($params, 'from');
         $to = self::instant($params, 'to');
         if ($to <= $from) {
@@ -57,15 +71,64 @@ final class TimelineRequest
     }
 
     /**
+     * The variables of Queries::TIMELINE_JOBS: a page of `first` jobs (default 50) after the cursor
+     * `after`, whose code, description, group or class holds `search`, among `jobCodes[]` if given.
+     *
+     * @param array<string, mixed> $params
+     * @return array{filter: array{search?: string, codes?: list<string>}|null, first: int, after: ?string}
+     */
+    private static function pageVariables(array $params): array
+    {
+        $first = $params['first'] ?? '50';
+        if (!is_string($first) || !preg_match('/^[0-9]{1,4}$/', $first) || (int)$first < 1 || (int)$first > self::MAX_PAGE_SIZE) {
+            throw new \InvalidArgumentException(sprintf('"first" must be a whole number from 1 to %d.', self::MAX_PAGE_SIZE));
+        }
+        $after = $params['after'] ?? null;
+        if ($after === '') {
+            $after = null;
+        }
+        // The service's cursors are short URL-safe base64; anything else is not one of them.
+        if ($after !== null && (!is_string($after) || !preg_match('/^[A-Za-z0-9_-]{1,64}$/', $after))) {
+            throw new \InvalidArgumentException('"after" is not a cursor from a previous page.');
+        }
+        $filter = [];
+        $search = $params['search'] ?? '';
+        if (!is_string($search)) {
+            throw new \InvalidArgumentException('"search" must be text.');
+        }
+        $search = trim($search);
+        if (mb_strlen($search) > self::MAX_SEARCH) {
+            throw new \InvalidArgumentException(sprintf('"search" may be at most %d characters.', self::MAX_SEARCH));
+        }
+        if ($search !== '') {
+            $filter['search'] = $search;
+        }
+        $codes = self::jobCodes($params['jobCodes'] ?? null);
+        if ($codes !== null) {
+            $filter['codes'] = $codes;
+        }
+        // null, not []: an empty PHP array would reach the service as a JSON list, not an input object.
+        return ['filter' => $filter === [] ? null : $filter, 'first' => (int)$first, 'after' => $after];
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    private static function view(array $params): string
+    {
+        $view = $params['view'] ?? 'runs';
+        if (!in_array($view, self::VIEWS, true)) {
+            throw new \InvalidArgumentException('"view" must be "runs", "spans" or "jobs".');
+        }
+        return $view;
+    }
+
+    /**
      * @param array<string, mixed> $params
      */
     private static function folded(array $params): bool
     {
-        $view = $params['view'] ?? 'runs';
-        if ($view !== 'runs' && $view !== 'spans') {
-            throw new \InvalidArgumentException('"view" must be "runs" or "spans".');
-        }
-        return $view === 'spans';
+        return self::view($params) === 'spans';
     }
 
     /** Whole seconds between 1 and the window's length, as the service accepts them. */

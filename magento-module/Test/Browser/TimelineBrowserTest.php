@@ -14,7 +14,7 @@ use PHPUnit\Framework\TestCase;
  * page, against the real cronkeeper binary with real runs: jobs that succeed, fail, time out, get killed,
  * keep running, wait for a retry and miss their start. The page fetches through a same-origin pass-through
  * to the service with a token minted by `cronkeeper token`; a second page mounts it as the Magento admin
- * does, through Model/Timeline/TimelineProxy.
+ * does, through Model/Timeline/TimelineProxy, and a third walks the jobs a page of three at a time.
  *
  * The tests share one browser and one service and run in declaration order: the click leaves the first
  * page, and the last test stops the service.
@@ -296,15 +296,15 @@ TOML;
                 [$zoom]
             ));
 
-            // The service was asked for exactly this window.
-            $lines = file((string)self::$requestLog, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: [];
-            $asked = array_map(static fn (string $l) => json_decode($l, true), $lines);
-            $windows = array_map(static fn (?array $v) => $v === null ? null : strtotime($v['to']) - strtotime($v['from']), $asked);
+            // The service was asked for exactly this window, for the jobs of the page only.
+            $asked = self::timelineRequests();
+            $windows = array_map(static fn (array $v) => strtotime($v['to']) - strtotime($v['from']), $asked);
             self::assertContains($seconds, $windows, "a $zoom query reached the service");
             // 24 h and 7 d ask for spans with a resolution; 1 h and 6 h for every run.
             $folded = $seconds >= 86400;
             $last = end($asked);
             self::assertSame($folded, isset($last['resolutionSeconds']), "$zoom: resolutionSeconds sent only when folded");
+            self::assertSame(self::allCodes(), $last['jobCodes'], "$zoom: the page's jobs (all seven fit in one), named");
             self::assertSame($folded ? 'spans' : 'runs', $this->browser()->execute('return document.getElementById("timeline").getAttribute("data-view");'));
             self::assertSame($folded, (bool)$this->browser()->execute('return document.querySelector(".ck-tl-run.ck-tl-span") !== null;'), "$zoom: span blocks");
 
@@ -436,9 +436,15 @@ TOML;
         $filter = $this->browser()->find('.ck-tl-filter');
         $rows = "return Array.from(document.querySelectorAll('.ck-tl-row')).map(function (r) { return r.getAttribute('data-job-code'); });";
 
+        // The service searches (the page holds only some of a shop's jobs): the rows follow once it answered.
         $this->browser()->type($filter, 'EXPORT');
+        $this->browser()->waitFor('the export row alone', 'var codes = Array.from(document.querySelectorAll(".ck-tl-row")).map(function (r) { return r.getAttribute("data-job-code"); });
+            return codes.length === 1 && codes[0] === "export_orders";');
         self::assertSame(['export_orders'], $this->browser()->execute($rows), 'case-insensitive substring of the code');
+        $search = array_values(array_filter(self::requests(), static fn (array $v) => isset($v['filter']['search'])));
+        self::assertSame('EXPORT', end($search)['filter']['search'], 'the text reached the service as the jobs filter');
         $this->browser()->type($filter, '_nothing_like_this');
+        $this->browser()->waitFor('no row', 'return document.querySelectorAll(".ck-tl-row").length === 0 && !document.querySelector(".ck-tl-empty").hidden;');
         self::assertSame([], $this->browser()->execute($rows));
         self::assertStringContainsString('No job matches', (string)$this->browser()->execute('return document.querySelector(".ck-tl-empty").textContent;'));
         $this->browser()->clear($filter);
@@ -470,9 +476,96 @@ TOML;
         $this->assertShowsWhatTheApiHas();
         self::assertStringNotContainsString('eyJ', (string)$this->browser()->execute('return document.documentElement.outerHTML;'), 'no JWT in the page');
 
-        $lines = file((string)self::$requestLog, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: [];
-        $last = json_decode((string)end($lines), true);
+        $asked = self::timelineRequests();
+        $last = end($asked);
         self::assertSame(21600, strtotime($last['to']) - strtotime($last['from']), 'the proxy was asked for the 6 h window');
+        self::assertSame(self::allCodes(), $last['jobCodes'], 'for the jobs of the page');
+        $pages = array_values(array_filter(self::requests(), static fn (array $v) => ($v['view'] ?? null) === 'jobs'));
+        self::assertSame('50', end($pages)['first'] ?? null, 'a page of 50 jobs by default');
+    }
+
+    /**
+     * Three jobs a page, through the proxy as in Magento: each page draws its own jobs and asks the service
+     * for their runs only; Next and Previous walk the pages, and the wide zoom's spans come for the page too.
+     */
+    public function testThePagerWalksThePagesOfJobs(): void
+    {
+        $this->browser()->open(self::$page->url('/proxy?pageSize=3'));
+        $this->waitUntilReady();
+        $codes = self::allCodes();
+        $pages = [array_slice($codes, 0, 3), array_slice($codes, 3, 3), array_slice($codes, 6)];
+        $state = "var t = document.getElementById('timeline');
+            return {page: t.getAttribute('data-page'), total: t.getAttribute('data-total-jobs'), label: t.querySelector('.ck-tl-page').textContent,
+                rows: Array.from(t.querySelectorAll('.ck-tl-row')).map(function (r) { return r.getAttribute('data-job-code'); }),
+                previous: t.querySelector('.ck-tl-previous').disabled, next: t.querySelector('.ck-tl-next').disabled};";
+        $onPage = function (int $n) use ($state): array {
+            $this->browser()->waitFor("page $n", "var t = document.getElementById('timeline');
+                return t.getAttribute('data-page') === arguments[0] && t.getAttribute('data-state') === 'ready';", [(string)$n]);
+            return $this->browser()->execute($state);
+        };
+
+        $shown = $onPage(1);
+        self::assertSame($pages[0], $shown['rows']);
+        self::assertSame(['1', '7', 'Jobs 1–3 of 7', true, false], [$shown['page'], $shown['total'], $shown['label'], $shown['previous'], $shown['next']]);
+        $asked = self::timelineRequests();
+        self::assertSame($pages[0], end($asked)['jobCodes'], 'only the first page\'s runs were asked for');
+
+        $this->browser()->click($this->browser()->find('.ck-tl-next'));
+        $shown = $onPage(2);
+        self::assertSame($pages[1], $shown['rows']);
+        self::assertSame(['Jobs 4–6 of 7', false, false], [$shown['label'], $shown['previous'], $shown['next']]);
+        $asked = self::timelineRequests();
+        self::assertSame($pages[1], end($asked)['jobCodes']);
+
+        $this->browser()->click($this->browser()->find('.ck-tl-next'));
+        $shown = $onPage(3);
+        self::assertSame([$pages[2], 'Jobs 7–7 of 7', false, true], [$shown['rows'], $shown['label'], $shown['previous'], $shown['next']]);
+
+        // The folded view of this page: spans (from the service's spanColumns) for its job only.
+        $this->browser()->click($this->browser()->find('.ck-tl-zoom button[data-zoom="24h"]'));
+        $this->browser()->waitFor('spans of page 3', "var t = document.getElementById('timeline');
+            return t.getAttribute('data-view') === 'spans' && t.getAttribute('data-state') === 'ready' && t.querySelector('.ck-tl-run.ck-tl-span') !== null;");
+        $asked = self::timelineRequests();
+        self::assertSame(['spans', $pages[2]], [end($asked)['view'] ?? null, end($asked)['jobCodes']]);
+        self::assertSame($pages[2], $this->browser()->execute($state)['rows']);
+
+        $this->browser()->click($this->browser()->find('.ck-tl-previous'));
+        self::assertSame($pages[1], $onPage(2)['rows'], 'back to the second page, still at 24 h');
+        self::assertSame('24h', $this->browser()->execute('return document.getElementById("timeline").getAttribute("data-zoom");'));
+        $this->browser()->click($this->browser()->find('.ck-tl-previous'));
+        self::assertSame($pages[0], $onPage(1)['rows']);
+    }
+
+    /**
+     * Every data request the page made, oldest first: GraphQL variables (the / page) or proxy parameters.
+     *
+     * @return list<array<string, mixed>>
+     */
+    private static function requests(): array
+    {
+        $lines = file((string)self::$requestLog, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) ?: [];
+        return array_values(array_filter(array_map(static fn (string $l) => json_decode($l, true), $lines), 'is_array'));
+    }
+
+    /**
+     * The requests for runs or spans (they have a window), not for a page of jobs.
+     *
+     * @return list<array<string, mixed>>
+     */
+    private static function timelineRequests(): array
+    {
+        return array_values(array_filter(self::requests(), static fn (array $v) => isset($v['from'], $v['to'])));
+    }
+
+    /**
+     * @return list<string> the scenario's job codes, in code order
+     */
+    private static function allCodes(): array
+    {
+        preg_match_all('/^code = "([a-z_]+)"$/m', self::CONFIG, $m);
+        $codes = $m[1];
+        sort($codes);
+        return $codes;
     }
 
     /**

@@ -12,7 +12,8 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * What the timeline proxy (Controller/Adminhtml/Timeline/Data) sends: the browser's parameters through
- * TimelineRequest into Queries::TIMELINE, as a viewer, against the real cronkeeper binary.
+ * TimelineRequest into Queries::TIMELINE_JOBS (a page of job codes), Queries::TIMELINE and
+ * Queries::TIMELINE_SPANS (that page's runs or spans), as a viewer, against the real cronkeeper binary.
  * Skipped outside CI when CRONKEEPER_BIN is unset; failing in CI.
  */
 class TimelineQueryTest extends TestCase
@@ -27,6 +28,11 @@ command = ["true"]
 code = "ping_b"
 schedule = "@every 1s"
 command = ["false"]
+
+[[jobs]]
+code = "yearly_report"
+schedule = "0 0 1 1 *"
+command = ["true"]
 TOML;
 
     use UsesCronkeeperService;
@@ -57,6 +63,48 @@ TOML;
             $params['jobCodes'] = $jobCodes;
         }
         return self::$service->query(Queries::TIMELINE, TimelineRequest::variables($params), 'viewer')['timeline'];
+    }
+
+    /**
+     * @param array<string, mixed> $params the browser's, without view=jobs
+     * @return array{totalCount: int, pageInfo: array{hasNextPage: bool, endCursor: ?string}, nodes: list<array{code: string}>}
+     */
+    private static function page(array $params): array
+    {
+        $params['view'] = 'jobs';
+        return self::$service->query(TimelineRequest::query($params), TimelineRequest::variables($params), 'viewer')['jobs'];
+    }
+
+    public function testPagesOfJobsWalkEveryJobInCodeOrder(): void
+    {
+        $first = self::page(['first' => '2']);
+        self::assertSame(3, $first['totalCount']);
+        self::assertSame(['ping_a', 'ping_b'], array_column($first['nodes'], 'code'));
+        self::assertTrue($first['pageInfo']['hasNextPage']);
+
+        $second = self::page(['first' => '2', 'after' => (string)$first['pageInfo']['endCursor']]);
+        self::assertSame(['yearly_report'], array_column($second['nodes'], 'code'), 'a job without runs is on its page too');
+        self::assertFalse($second['pageInfo']['hasNextPage']);
+
+        self::assertSame(['ping_a', 'ping_b', 'yearly_report'], array_column(self::page([])['nodes'], 'code'), '50 by default: all three');
+    }
+
+    public function testTheSearchAndTheJobCodesOptionNarrowThePage(): void
+    {
+        self::assertSame(['ping_b'], array_column(self::page(['search' => 'PING_B'])['nodes'], 'code'), 'any case');
+        self::assertSame(['ping_a', 'yearly_report'], array_column(self::page(['jobCodes' => ['yearly_report', 'ping_a']])['nodes'], 'code'));
+        $none = self::page(['search' => 'nothing_like_this']);
+        self::assertSame([0, []], [$none['totalCount'], $none['nodes']]);
+    }
+
+    public function testThePagesCodesBoundTheTimeline(): void
+    {
+        // What timeline.js does: the codes of one page, then the runs of those jobs only.
+        $codes = array_column(self::page(['first' => '1'])['nodes'], 'code');
+        self::assertSame(['ping_a'], $codes);
+        $rows = self::timeline($codes);
+        self::assertSame(['ping_a'], array_column($rows, 'jobCode'));
+        self::assertSame([], self::timeline(['yearly_report']), 'no runs, no row: the component draws it empty');
     }
 
     public function testTheProxysQueryReturnsEveryFieldTheComponentReads(): void
@@ -113,15 +161,37 @@ TOML;
                 $perStatus[$run['status']] = ($perStatus[$run['status']] ?? 0) + $run['count'];
             }
             $folded = [];
-            foreach ($row['spans'] as $span) {
-                $folded[$span['status']] = ($folded[$span['status']] ?? 0) + $span['count'];
+            $columns = $row['spanColumns'];
+            foreach ($columns['status'] as $k => $status) {
+                $folded[$status] = ($folded[$status] ?? 0) + $columns['count'][$k];
             }
             // Runs can end between the two reads: compare the finished statuses only.
             unset($perStatus['RUNNING'], $perStatus['QUEUED'], $folded['RUNNING'], $folded['QUEUED']);
             foreach ($folded as $status => $count) {
                 self::assertEqualsWithDelta($perStatus[$status] ?? 0, $count, 2, "{$row['jobCode']} $status");
             }
-            self::assertLessThan(count($runs[$i]['runs']), count($row['spans']), "{$row['jobCode']}: every-second runs of one status fold");
+            self::assertLessThan(count($runs[$i]['runs']), count($columns['status']), "{$row['jobCode']}: every-second runs of one status fold");
+        }
+    }
+
+    public function testSpanColumnsAreTheSpansListColumnByColumn(): void
+    {
+        // Both in one request, so both describe the same runs.
+        $both = self::$service->query('query ($from: DateTime!, $to: DateTime!) {
+  timeline(from: $from, to: $to, resolutionSeconds: 30) {
+    jobCode
+    spans { status start end count firstRunId lastRunId }
+    spanColumns { status start end count firstRunId lastRunId }
+  }
+}', ['from' => gmdate('Y-m-d\TH:i:s\Z', time() - 600), 'to' => gmdate('Y-m-d\TH:i:s\Z', time() + 60)], 'viewer')['timeline'];
+        self::assertNotEmpty($both);
+        foreach ($both as $row) {
+            self::assertNotEmpty($row['spans']);
+            $asColumns = [];
+            foreach (['status', 'start', 'end', 'count', 'firstRunId', 'lastRunId'] as $field) {
+                $asColumns[$field] = array_column($row['spans'], $field);
+            }
+            self::assertSame($asColumns, $row['spanColumns'], $row['jobCode']);
         }
     }
 

@@ -84,8 +84,52 @@ test('the zooms are the four the admin offers', () => {
 test('wide zooms ask for spans, narrow ones for every run', () => {
     const folded = Object.entries(CronkeeperTimeline.ZOOMS).filter(([, z]) => z.folded).map(([k]) => k);
     assert.deepEqual(folded, ['24h', '7d']);
-    assert.match(CronkeeperTimeline.SPANS_QUERY, /spans \{ status start end count firstRunId lastRunId \}/);
-    assert.doesNotMatch(CronkeeperTimeline.QUERY, /spans/);
+    assert.match(CronkeeperTimeline.SPANS_QUERY, /spanColumns \{ status start end count firstRunId lastRunId \}/);
+    assert.doesNotMatch(CronkeeperTimeline.SPANS_QUERY, /\bspans \{/, 'the columns, not a list of span objects');
+    assert.doesNotMatch(CronkeeperTimeline.QUERY, /spans|spanColumns/);
+});
+
+test('span columns become the span objects the drawing code reads', () => {
+    const { spansOfColumns } = CronkeeperTimeline.layout;
+    const columns = {
+        status: ['SUCCEEDED', 'FAILED'],
+        start: ['2026-11-27T10:00:00Z', '2026-11-27T10:30:00Z'],
+        end: ['2026-11-27T10:20:00Z', '2026-11-27T10:30:05Z'],
+        count: [20, 1],
+        firstRunId: ['7', '31'],
+        lastRunId: ['30', '31'],
+    };
+    assert.deepEqual(spansOfColumns(columns), [
+        { status: 'SUCCEEDED', start: '2026-11-27T10:00:00Z', end: '2026-11-27T10:20:00Z', count: 20, firstRunId: '7', lastRunId: '30' },
+        { status: 'FAILED', start: '2026-11-27T10:30:00Z', end: '2026-11-27T10:30:05Z', count: 1, firstRunId: '31', lastRunId: '31' },
+    ]);
+    assert.deepEqual(spansOfColumns({ status: [], start: [], end: [], count: [], firstRunId: [], lastRunId: [] }), []);
+    assert.throws(() => spansOfColumns({ ...columns, count: [20] }), /spans in the response are malformed \(count\)/);
+    assert.throws(() => spansOfColumns({ ...columns, lastRunId: undefined }), /malformed \(lastRunId\)/);
+});
+
+test('every job of the page is a row, in its order, empty when it has no runs in the window', () => {
+    const { rowsOfPage } = CronkeeperTimeline.layout;
+    const columns = { status: ['FAILED'], start: ['2026-11-27T10:00:00Z'], end: ['2026-11-27T10:00:01Z'], count: [1], firstRunId: ['5'], lastRunId: ['5'] };
+    const run = { id: '9', status: 'SUCCEEDED' };
+    assert.deepEqual(rowsOfPage(['a', 'b', 'c'], [{ jobCode: 'c', runs: [run] }, { jobCode: 'a', spanColumns: columns }]), [
+        { jobCode: 'a', spans: [{ status: 'FAILED', start: '2026-11-27T10:00:00Z', end: '2026-11-27T10:00:01Z', count: 1, firstRunId: '5', lastRunId: '5' }] },
+        { jobCode: 'b', runs: [] },
+        { jobCode: 'c', runs: [run] },
+    ]);
+    assert.deepEqual(rowsOfPage([], [{ jobCode: 'not_on_the_page', runs: [run] }]), [], 'only the page\'s jobs');
+});
+
+test('a page holds 50 jobs unless told otherwise, never more than 200', () => {
+    const { pageSize } = CronkeeperTimeline.layout;
+    assert.equal(CronkeeperTimeline.PAGE_SIZE, 50);
+    assert.equal(pageSize(undefined), 50);
+    assert.equal(pageSize('abc'), 50);
+    assert.equal(pageSize(0), 50);
+    assert.equal(pageSize(20), 20);
+    assert.equal(pageSize(10000), 200);
+    assert.match(CronkeeperTimeline.JOBS_QUERY, /jobs\(filter: \$filter, first: \$first, after: \$after\)/);
+    assert.match(CronkeeperTimeline.JOBS_QUERY, /pageInfo \{ hasNextPage endCursor \}/);
 });
 
 test('the resolution is the time 16 pixels of the track stand for', () => {
@@ -120,4 +164,22 @@ test('the proxy is told the folded view and its resolution, never a query', asyn
     assert.match(asked[0], /[?&]view=spans&resolutionSeconds=1172(&|$)/);
     assert.doesNotMatch(asked[1], /view=|resolutionSeconds|query/);
     assert.match(asked[1], /jobCodes%5B%5D=a|jobCodes\[\]=a/);
+});
+
+test('the proxy is told a page of jobs as view=jobs with its cursor, search and codes', async () => {
+    const asked = [];
+    global.fetch = async (url) => {
+        asked.push(url);
+        return { status: 200, text: async () => JSON.stringify({ data: { jobs: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } }) };
+    };
+    try {
+        const fetchData = CronkeeperTimeline.proxy('/timeline/data');
+        const data = await fetchData(CronkeeperTimeline.JOBS_QUERY, { filter: {}, first: 50, after: null });
+        assert.equal(data.jobs.totalCount, 0);
+        await fetchData(CronkeeperTimeline.JOBS_QUERY, { filter: { search: 'sales & co', codes: ['a', 'b'] }, first: 20, after: 'bzo0OQ' });
+    } finally {
+        delete global.fetch;
+    }
+    assert.equal(asked[0], '/timeline/data?isAjax=true&view=jobs&first=50');
+    assert.equal(asked[1], '/timeline/data?isAjax=true&view=jobs&first=20&after=bzo0OQ&search=sales%20%26%20co&jobCodes[]=a&jobCodes[]=b');
 });

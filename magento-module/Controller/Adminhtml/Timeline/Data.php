@@ -10,8 +10,9 @@ use Magento\Framework\App\Action\HttpGetActionInterface;
 use Magento\Framework\Controller\ResultFactory;
 
 /**
- * The timeline component's data: GET from, to, jobCodes[] => the timeline query, run with a token minted
- * for this admin, so the JWT secret stays on the server (Model/Timeline/TimelineProxy does the work).
+ * The timeline component's data: GET view=jobs (first, after, search) => a page of job codes; GET from,
+ * to, jobCodes[] (view=spans, resolutionSeconds) => those jobs' runs or spans. Run with a token minted for
+ * this admin, so the JWT secret stays on the server (Model/Timeline/TimelineProxy does the work).
  */
 class Data extends Action implements HttpGetActionInterface
 {

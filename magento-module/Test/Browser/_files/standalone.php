@@ -5,6 +5,7 @@
  *
  *   /                 the page as any site would mount it: graphqlUrl + the token minted by `cronkeeper token`
  *   /proxy            the page as the Magento admin mounts it: dataUrl, no token in the browser
+ *                     (either with ?pageSize=N: N jobs a page instead of the component's default)
  *   /timeline.js      the module's component, byte for byte
  *   /graphql          forwarded to the service as is (cronkeeper sends no CORS headers, so the page
  *                     needs a same-origin path)
@@ -12,7 +13,8 @@
  *                     a token minted here as the admin controller mints it
  *   /run/view/id/<id> a stand-in for the run page the blocks link to
  *
- * Each data request's variables are appended to CK_REQUEST_LOG.
+ * Each data request's variables are appended to CK_REQUEST_LOG: the GraphQL variables as sent to /graphql,
+ * or the proxy's parameters (view, from, to, jobCodes, first, after, search).
  */
 declare(strict_types=1);
 
@@ -34,7 +36,8 @@ if ($path === '/' || $path === '/proxy') {
     $source = $path === '/'
         ? ['graphqlUrl' => '/graphql', 'token' => $env('CK_TOKEN')]
         : ['dataUrl' => '/timeline/data'];
-    $config = json_encode($source + [
+    $pageSize = isset($_GET['pageSize']) ? ['pageSize' => (int)$_GET['pageSize']] : [];
+    $config = json_encode($source + $pageSize + [
         'runUrl' => '/run/view/id/{id}',
         'zoom' => '6h',
         'refreshSeconds' => (int)$env('CK_REFRESH_SECONDS'),
@@ -87,7 +90,7 @@ if ($path === '/graphql') {
 }
 
 if ($path === '/timeline/data') {
-    $log(['from' => $_GET['from'] ?? null, 'to' => $_GET['to'] ?? null, 'jobCodes' => $_GET['jobCodes'] ?? null]);
+    $log(array_intersect_key($_GET, array_flip(['view', 'from', 'to', 'jobCodes', 'first', 'after', 'search'])));
     $client = new MintingServiceClient(new Client($env('CK_SERVICE_GRAPHQL'), 1000, 5000), $env('CK_JWT_SECRET'), 'viewer', 'timeline-proxy');
     $answer = (new TimelineProxy($client))->answer($_GET);
     http_response_code($answer['status']);

@@ -55,6 +55,18 @@ class TimelineProxyTest extends TestCase
         self::assertSame(200, $answer['status']);
     }
 
+    public function testThePageOfJobsRunsTheJobsQuery(): void
+    {
+        $page = ['jobs' => ['totalCount' => 1, 'pageInfo' => ['hasNextPage' => false, 'endCursor' => 'bzow'], 'nodes' => [['code' => 'a']]]];
+        $client = $this->createMock(ServiceClientInterface::class);
+        $client->expects(self::once())->method('execute')
+            ->with(Queries::TIMELINE_JOBS, ['filter' => ['search' => 'a'], 'first' => 50, 'after' => null])
+            ->willReturn($page);
+
+        $answer = (new TimelineProxy($client))->answer(['view' => 'jobs', 'first' => '50', 'search' => 'a', 'isAjax' => 'true']);
+        self::assertSame(['status' => 200, 'body' => ['data' => $page]], $answer);
+    }
+
     public function testARefusalKeepsTheServicesCode(): void
     {
         $client = $this->createMock(ServiceClientInterface::class);

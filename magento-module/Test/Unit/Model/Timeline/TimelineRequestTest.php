@@ -29,6 +29,25 @@ class TimelineRequestTest extends TestCase
         self::assertSame(Queries::TIMELINE, TimelineRequest::query([]), 'per run unless asked');
     }
 
+    public function testThePageOfJobsIsFiftyCodesFromTheStartByDefault(): void
+    {
+        $params = ['view' => 'jobs'];
+        self::assertSame(Queries::TIMELINE_JOBS, TimelineRequest::query($params));
+        self::assertSame(['filter' => null, 'first' => 50, 'after' => null], TimelineRequest::variables($params),
+            'no filter: null, never [] (a JSON list where the service expects an input object)');
+    }
+
+    public function testThePageOfJobsCarriesTheCursorTheSearchAndTheCodes(): void
+    {
+        self::assertSame(
+            ['filter' => ['search' => 'Export', 'codes' => ['a', 'b']], 'first' => 20, 'after' => 'bzo0OQ'],
+            TimelineRequest::variables([
+                'view' => 'jobs', 'first' => '20', 'after' => 'bzo0OQ', 'search' => '  Export ', 'jobCodes' => ['a', 'b', 'a'],
+                'from' => 'ignored: a page of jobs has no window',
+            ])
+        );
+    }
+
     public function testJobCodesAreKeptOnceEach(): void
     {
         $vars = TimelineRequest::variables([
@@ -53,7 +72,14 @@ class TimelineRequestTest extends TestCase
             'too long' => [['from' => '2026-01-01T00:00:00Z', 'to' => '2026-02-02T00:00:00Z'], 'at most 31 days'],
             'codes not a list' => [$ok + ['jobCodes' => 'a,b'], '"jobCodes" must be a list'],
             'bad code' => [$ok + ['jobCodes' => ['ok', 'no spaces please']], 'not a job code'],
-            'unknown view' => [$ok + ['view' => 'query'], '"view" must be "runs" or "spans"'],
+            'unknown view' => [$ok + ['view' => 'query'], '"view" must be "runs", "spans" or "jobs"'],
+            'page size zero' => [['view' => 'jobs', 'first' => '0'], '"first" must be a whole number from 1 to 200'],
+            'page size over the cap' => [['view' => 'jobs', 'first' => '201'], '"first" must be a whole number from 1 to 200'],
+            'page size not a number' => [['view' => 'jobs', 'first' => '5e1'], '"first" must be a whole number'],
+            'cursor not a cursor' => [['view' => 'jobs', 'after' => 'o:50; DROP'], '"after" is not a cursor'],
+            'search not text' => [['view' => 'jobs', 'search' => ['x']], '"search" must be text'],
+            'search too long' => [['view' => 'jobs', 'search' => str_repeat('x', 201)], '"search" may be at most 200'],
+            'page codes not a list' => [['view' => 'jobs', 'jobCodes' => 'a'], '"jobCodes" must be a list'],
             'spans without resolution' => [$ok + ['view' => 'spans'], '"resolutionSeconds" is required'],
             'resolution not a number' => [$ok + ['view' => 'spans', 'resolutionSeconds' => '1e3'], '"resolutionSeconds" is required'],
             'resolution zero' => [$ok + ['view' => 'spans', 'resolutionSeconds' => '0'], 'between 1 and the window'],
@@ -77,7 +103,11 @@ class TimelineRequestTest extends TestCase
      */
     public static function sharedQueries(): array
     {
-        return ['per run' => ['QUERY', Queries::TIMELINE], 'folded' => ['SPANS_QUERY', Queries::TIMELINE_SPANS]];
+        return [
+            'per run' => ['QUERY', Queries::TIMELINE],
+            'folded' => ['SPANS_QUERY', Queries::TIMELINE_SPANS],
+            'page of jobs' => ['JOBS_QUERY', Queries::TIMELINE_JOBS],
+        ];
     }
 
     /**

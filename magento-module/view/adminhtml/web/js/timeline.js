@@ -2,10 +2,16 @@
  * Cronkeeper timeline: a row per job, a block per run coloured by its status, on a time axis with zoom
  * (1 h, 6 h, 24 h, 7 d), hover details, click through to the run and live refresh.
  *
+ * The rows are one page of jobs (JOBS_QUERY: `pageSize` codes in code order, narrowed by the filter box),
+ * and only those jobs' runs are asked for: a shop with 10,000 jobs would otherwise pull every run of every
+ * job (megabytes, seconds) to draw a screenful. Previous / Next walk the pages.
+ *
  * At 1 h and 6 h every run is a block (QUERY). At 24 h and 7 d a window holds more runs than a row has
  * pixels (a day of an every-minute job is 1,440 runs), so the service folds them (SPANS_QUERY): runs of
  * one status less than SPAN_PX pixels apart become one block, with their count in the details. A span
  * never mixes statuses, so a failure is always a block of its own; it is drawn above its neighbours.
+ * The spans come as parallel lists (`spanColumns`, cheaper to produce and parse than thousands of
+ * objects) and are turned back into span objects in spansOfColumns(), the one place that knows.
  *
  * One self-contained file with no dependencies, so it runs both in the Magento admin (as a RequireJS
  * module called by x-magento-init with (config, element)) and on a plain page (window.CronkeeperTimeline).
@@ -23,7 +29,8 @@
  *   runUrl         link to a run, `{id}` replaced by the run id (default: none, blocks are not links)
  *   zoom           '1h' | '6h' | '24h' | '7d' (default '6h')
  *   refreshSeconds live refresh interval; 0 turns it off (default 30)
- *   jobCodes       only these jobs (default: every job with runs in the window)
+ *   jobCodes       only these jobs (default: every job, a page at a time)
+ *   pageSize       jobs per page (default 50, at most 200)
  *   timeZone       IANA zone for the axis and the details (default: the browser's)
  */
 (function (root, factory) {
@@ -51,9 +58,27 @@
     var SPANS_QUERY = 'query TimelineSpans($from: DateTime!, $to: DateTime!, $jobCodes: [String!], $resolutionSeconds: Int) {\n' +
         '  timeline(from: $from, to: $to, jobCodes: $jobCodes, resolutionSeconds: $resolutionSeconds) {\n' +
         '    jobCode\n' +
-        '    spans { status start end count firstRunId lastRunId }\n' +
+        '    spanColumns { status start end count firstRunId lastRunId }\n' +
         '  }\n' +
         '}';
+
+    /* Kept identical to Model/GraphQl/Queries::TIMELINE_JOBS: the codes of one page of jobs (in code
+       order), whose runs the timeline then asks for. */
+    var JOBS_QUERY = 'query TimelineJobs($filter: JobFilter, $first: Int, $after: String) {\n' +
+        '  jobs(filter: $filter, first: $first, after: $after) {\n' +
+        '    totalCount\n' +
+        '    pageInfo { hasNextPage endCursor }\n' +
+        '    nodes { code }\n' +
+        '  }\n' +
+        '}';
+
+    /* Jobs per page: a screenful of 26 px rows on a large monitor (about 1,300 px), and the service's own
+       default page; 50 busy jobs at 24 h are a few hundred spans, an answer of tens of kilobytes. The proxy
+       accepts at most MAX_PAGE_SIZE (TimelineRequest). */
+    var PAGE_SIZE = 50;
+    var MAX_PAGE_SIZE = 200;
+    /* Typing in the filter asks the service again once the keys rest this long. */
+    var FILTER_DELAY_MS = 250;
 
     /* At the folded zooms, runs of one status closer than this many pixels are drawn as one block. */
     var SPAN_PX = 16;
@@ -97,6 +122,10 @@
         '.ck-tl-zoom button[aria-pressed=true]{background:#514943;color:#fff;border-color:#514943}',
         '.ck-tl-zoom button+button{margin-left:-1px}',
         '.ck-tl-updated{color:#6b6b6b}',
+        '.ck-tl-pager{display:flex;align-items:center;gap:6px}',
+        '.ck-tl-pager button{border:1px solid #adadad;background:#f8f8f8;padding:4px 10px;cursor:pointer;font:inherit}',
+        '.ck-tl-pager button:disabled{cursor:default;color:#adadad}',
+        '.ck-tl-page{color:#6b6b6b;white-space:nowrap}',
         '.ck-tl-filter{border:1px solid #adadad;padding:4px 8px;font:inherit;min-width:180px}',
         '.ck-tl-error{background:#fae5e5;color:#7a1c1c;border:1px solid #e22626;padding:6px 10px;margin:0 0 8px}',
         '.ck-tl-legend{display:flex;flex-wrap:wrap;gap:10px;margin:0 0 8px}',
@@ -168,6 +197,26 @@
             end = start;
         }
         return [start, end];
+    }
+
+    /**
+     * `spanColumns` (parallel lists, entry i of each is span i) back into the span objects the drawing
+     * code reads: {status, start, end, count, firstRunId, lastRunId}.
+     */
+    function spansOfColumns(columns) {
+        var fields = ['status', 'start', 'end', 'count', 'firstRunId', 'lastRunId'];
+        var length = columns && Array.isArray(columns.status) ? columns.status.length : 0;
+        fields.forEach(function (field) {
+            if (!columns || !Array.isArray(columns[field]) || columns[field].length !== length) {
+                throw TimelineError('The spans in the response are malformed (' + field + ').');
+            }
+        });
+        var spans = new Array(length);
+        for (var i = 0; i < length; i++) {
+            spans[i] = {status: columns.status[i], start: columns.start[i], end: columns.end[i], count: columns.count[i],
+                firstRunId: columns.firstRunId[i], lastRunId: columns.lastRunId[i]};
+        }
+        return spans;
     }
 
     /** Where a span sits on the axis, in ms: [start, end]. */
@@ -327,10 +376,34 @@
         };
     }
 
-    /** A fetch function for the Magento module's proxy controller (it runs QUERY itself). */
+    /**
+     * The proxy's parameters for a page of jobs (view=jobs): first, after, search and jobCodes[] (its own
+     * copy of Queries::TIMELINE_JOBS takes them as filter.search and filter.codes).
+     */
+    function jobsParams(variables) {
+        var filter = variables.filter || {}, params = ['view=jobs', 'first=' + encodeURIComponent(variables.first)];
+        if (variables.after) {
+            params.push('after=' + encodeURIComponent(variables.after));
+        }
+        if (filter.search) {
+            params.push('search=' + encodeURIComponent(filter.search));
+        }
+        (filter.codes || []).forEach(function (code) {
+            params.push('jobCodes[]=' + encodeURIComponent(code));
+        });
+        return params;
+    }
+
+    /**
+     * A fetch function for the Magento module's proxy controller. It runs its own copies of the three
+     * documents; which one is chosen by `view` (jobs, runs or spans), never sent from here.
+     */
     function proxy(url) {
         return function (query, variables) {
             // isAjax: Magento then answers an expired session with JSON instead of its login page.
+            if (query === JOBS_QUERY) {
+                return get(url, ['isAjax=true'].concat(jobsParams(variables)));
+            }
             var params = ['isAjax=true', 'from=' + encodeURIComponent(variables.from), 'to=' + encodeURIComponent(variables.to)];
             if (variables.resolutionSeconds) {
                 // The proxy runs Queries::TIMELINE_SPANS for this view, never a document from here.
@@ -339,11 +412,15 @@
             (variables.jobCodes || []).forEach(function (code) {
                 params.push('jobCodes[]=' + encodeURIComponent(code));
             });
-            return fetch(url + (url.indexOf('?') === -1 ? '?' : '&') + params.join('&'), {
-                method: 'GET', credentials: 'same-origin',
-                headers: {'Accept': 'application/json', 'X-Requested-With': 'XMLHttpRequest'}
-            }).then(readJson).then(unwrap);
+            return get(url, params);
         };
+    }
+
+    function get(url, params) {
+        return fetch(url + (url.indexOf('?') === -1 ? '?' : '&') + params.join('&'), {
+            method: 'GET', credentials: 'same-origin',
+            headers: {'Accept': 'application/json', 'X-Requested-With': 'XMLHttpRequest'}
+        }).then(readJson).then(unwrap);
     }
 
     function Timeline(element, options) {
@@ -354,6 +431,11 @@
         this.zoom = ZOOMS[options.zoom] ? options.zoom : '6h';
         this.refreshMs = (options.refreshSeconds === undefined ? 30 : Number(options.refreshSeconds)) * 1000;
         this.now = options.now || function () { return Date.now(); };
+        this.pageSize = pageSize(options.pageSize);
+        // The `after` cursor of every page up to the one shown (the first page has none): Previous
+        // steps back through them, Next adds the shown page's endCursor.
+        this.cursors = [null];
+        this.search = '';
         this.rows = [];
         this.sequence = 0;
         this.loads = 0;
@@ -391,20 +473,38 @@
         var refresh = el(doc, 'button', 'ck-tl-refresh', 'Refresh');
         refresh.type = 'button';
         refresh.addEventListener('click', function () { self.refresh(); });
-        // Narrows the rows already fetched (no request): shops have dozens of jobs.
+        // Asks the service for the jobs matching what is typed (code, description, group or class; any
+        // case), from the first page: a shop may have thousands of jobs, the page holds only some.
         this.filter = el(doc, 'input', 'ck-tl-filter');
         this.filter.type = 'search';
         this.filter.placeholder = 'Filter jobs';
         this.filter.setAttribute('aria-label', 'Filter jobs by code');
-        this.filter.addEventListener('input', function () {
-            if (self.lastWindow) {
-                self.render(self.lastWindow);
-            }
-        });
+        var typed = function () {
+            clearTimeout(self.filterTimer);
+            self.filterTimer = setTimeout(function () { self.refresh(); }, FILTER_DELAY_MS);
+        };
+        this.filter.addEventListener('input', typed);
+        this.filter.addEventListener('change', typed);
+        var pager = el(doc, 'div', 'ck-tl-pager');
+        pager.setAttribute('role', 'group');
+        pager.setAttribute('aria-label', 'Pages of jobs');
+        this.previousPage = el(doc, 'button', 'ck-tl-previous', '\u2039 Previous');
+        this.previousPage.type = 'button';
+        this.previousPage.addEventListener('click', function () { self.turnPage(-1); });
+        this.pageLabel = el(doc, 'span', 'ck-tl-page');
+        this.nextPage = el(doc, 'button', 'ck-tl-next', 'Next \u203a');
+        this.nextPage.type = 'button';
+        this.nextPage.addEventListener('click', function () { self.turnPage(1); });
+        this.previousPage.disabled = true;
+        this.nextPage.disabled = true;
+        pager.appendChild(this.previousPage);
+        pager.appendChild(this.pageLabel);
+        pager.appendChild(this.nextPage);
         this.updated = el(doc, 'span', 'ck-tl-updated');
         toolbar.appendChild(zoom);
         toolbar.appendChild(refresh);
         toolbar.appendChild(this.filter);
+        toolbar.appendChild(pager);
         toolbar.appendChild(this.updated);
         this.zoomGroup = zoom;
 
@@ -466,22 +566,88 @@
         return this.refresh();
     };
 
-    /** Fetches the current window and redraws; a slower answer for an older window is dropped. */
+    /** Shows the jobs matching `text` (empty: every job), from their first page. */
+    Timeline.prototype.setSearch = function (text) {
+        this.filter.value = String(text || '');
+        return this.refresh();
+    };
+
+    /** One page forward (1) or back (-1), when there is one. */
+    Timeline.prototype.turnPage = function (step) {
+        if (step > 0 && this.page && this.page.pageInfo.hasNextPage && this.page.pageInfo.endCursor) {
+            this.cursors.push(this.page.pageInfo.endCursor);
+        } else if (step < 0 && this.cursors.length > 1) {
+            this.cursors.pop();
+        } else {
+            return Promise.resolve();
+        }
+        return this.refresh();
+    };
+
+    /** The JobFilter of the page query: the typed text and the `jobCodes` option. */
+    Timeline.prototype.jobFilter = function () {
+        var filter = {};
+        if (this.search !== '') {
+            filter.search = this.search;
+        }
+        if (this.options.jobCodes && this.options.jobCodes.length) {
+            filter.codes = this.options.jobCodes;
+        }
+        return filter;
+    };
+
+    /** Previous / Next and "Jobs 51–100 of 10000" for the page shown. */
+    Timeline.prototype.showPage = function () {
+        var page = this.page, index = this.cursors.length - 1;
+        var first = index * this.pageSize + 1, shown = page.nodes.length;
+        this.previousPage.disabled = index === 0;
+        this.nextPage.disabled = !page.pageInfo.hasNextPage;
+        this.pageLabel.textContent = shown === 0 ? (index === 0 ? '' : 'No jobs on this page')
+            : 'Jobs ' + first + '\u2013' + (first + shown - 1) + ' of ' + page.totalCount;
+        this.element.setAttribute('data-page', String(index + 1));
+        this.element.setAttribute('data-total-jobs', String(page.totalCount));
+    };
+
+    /**
+     * Fetches the current page of jobs, then the window's runs (or spans) of those jobs only, and
+     * redraws; a slower answer for an older request is dropped.
+     */
     Timeline.prototype.refresh = function () {
         var self = this, seq = ++this.sequence, win = this.window(), folded = ZOOMS[this.zoom].folded;
+        // The filter box as it is now (read here, so no way of changing it is missed): new text starts
+        // again from the first page.
+        var search = this.filter.value.trim();
+        if (search !== this.search) {
+            this.search = search;
+            this.cursors = [null];
+        }
+        var pageVariables = {filter: this.jobFilter(), first: this.pageSize, after: this.cursors[this.cursors.length - 1]};
         var variables = {
             from: new Date(win.from).toISOString(),
             to: new Date(win.to).toISOString(),
-            jobCodes: this.options.jobCodes && this.options.jobCodes.length ? this.options.jobCodes : null
+            jobCodes: null
         };
         if (folded) {
             variables.resolutionSeconds = resolutionSeconds(win.to - win.from, this.trackWidth());
         }
+        var page = null;
         this.inFlight = true;
         this.element.setAttribute('data-state', 'loading');
         this.element.setAttribute('data-view', folded ? 'spans' : 'runs');
         return Promise.resolve()
-            .then(function () { return self.fetch(folded ? SPANS_QUERY : QUERY, variables); })
+            .then(function () { return self.fetch(JOBS_QUERY, pageVariables); })
+            .then(function (data) {
+                if (seq !== self.sequence) {
+                    return null;
+                }
+                if (!data || !data.jobs || !Array.isArray(data.jobs.nodes) || !data.jobs.pageInfo) {
+                    throw TimelineError('The response has no page of jobs.');
+                }
+                page = data.jobs;
+                variables.jobCodes = page.nodes.map(function (job) { return job.code; });
+                // No job, no runs to ask for (and jobCodes: [] would mean every job to nobody).
+                return variables.jobCodes.length ? self.fetch(folded ? SPANS_QUERY : QUERY, variables) : {timeline: []};
+            })
             .then(function (data) {
                 if (seq !== self.sequence) {
                     return;
@@ -489,7 +655,9 @@
                 if (!data || !Array.isArray(data.timeline)) {
                     throw TimelineError('The response has no timeline.');
                 }
-                self.rows = data.timeline;
+                self.rows = rowsOfPage(variables.jobCodes, data.timeline);
+                self.page = page;
+                self.showPage();
                 self.error.hidden = true;
                 self.render(win);
                 self.loads += 1;
@@ -512,6 +680,31 @@
                 }
             });
     };
+
+    /** `pageSize` as given, within 1..MAX_PAGE_SIZE; PAGE_SIZE when not a number. */
+    function pageSize(value) {
+        var n = Math.floor(Number(value));
+        return isFinite(n) && n >= 1 ? Math.min(n, MAX_PAGE_SIZE) : PAGE_SIZE;
+    }
+
+    /**
+     * A row for every job of the page, in its order: the timeline's row for it (spans rebuilt from
+     * spanColumns), or an empty one when the job has no runs in the window.
+     */
+    function rowsOfPage(codes, timeline) {
+        var byCode = {};
+        timeline.forEach(function (row) { byCode[row.jobCode] = row; });
+        return codes.map(function (code) {
+            var row = byCode[code];
+            if (!row) {
+                return {jobCode: code, runs: []};
+            }
+            if (row.spanColumns) {
+                return {jobCode: code, spans: spansOfColumns(row.spanColumns)};
+            }
+            return row;
+        });
+    }
 
     /** The drawing width of a row's track in pixels; 0 before the first layout. */
     Timeline.prototype.trackWidth = function () {
@@ -575,10 +768,8 @@
             this.axisTrack.appendChild(tick);
         }, this);
 
-        var needle = this.filter.value.trim().toLowerCase();
-        var rows = this.rows.filter(function (row) { return needle === '' || row.jobCode.toLowerCase().indexOf(needle) !== -1; })
-            .sort(function (a, b) { return a.jobCode < b.jobCode ? -1 : (a.jobCode > b.jobCode ? 1 : 0); });
-        this.lastWindow = win;
+        // The page's jobs, already in code order (the service's); sorted again for hand-written fetches.
+        var rows = this.rows.slice().sort(function (a, b) { return a.jobCode < b.jobCode ? -1 : (a.jobCode > b.jobCode ? 1 : 0); });
         var runUrl = this.options.runUrl, byId = {}, keptLines = {}, previous = this.axis;
         rows.forEach(function (row) {
             var line = this.lines[row.jobCode];
@@ -653,10 +844,10 @@
         this.lines = keptLines;
 
         if (!this.empty) {
-            this.empty = el(doc, 'div', 'ck-tl-empty', 'No runs in this window.');
+            this.empty = el(doc, 'div', 'ck-tl-empty', 'No jobs.');
             this.grid.appendChild(this.empty);
         }
-        this.empty.textContent = needle === '' ? 'No runs in this window.' : 'No job matches "' + this.filter.value.trim() + '".';
+        this.empty.textContent = this.search === '' ? 'No jobs.' : 'No job matches "' + this.search + '".';
         this.empty.hidden = rows.length > 0;
 
         if (!this.nowLayer) {
@@ -760,6 +951,7 @@
         if (this.timer) {
             clearInterval(this.timer);
         }
+        clearTimeout(this.filterTimer);
         this.timer = null;
         this.sequence += 1;
         this.element.textContent = '';
@@ -788,6 +980,8 @@
 
     CronkeeperTimeline.QUERY = QUERY;
     CronkeeperTimeline.SPANS_QUERY = SPANS_QUERY;
+    CronkeeperTimeline.JOBS_QUERY = JOBS_QUERY;
+    CronkeeperTimeline.PAGE_SIZE = PAGE_SIZE;
     CronkeeperTimeline.STATUSES = STATUSES;
     CronkeeperTimeline.ZOOMS = ZOOMS;
     CronkeeperTimeline.graphQl = graphQl;
@@ -795,6 +989,7 @@
     CronkeeperTimeline.Timeline = Timeline;
     /* Pure helpers, exported for Test/js/timeline.test.js. */
     CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, spanExtent: spanExtent, resolutionSeconds: resolutionSeconds,
-        zoneOffset: zoneOffset, formatDuration: formatDuration};
+        zoneOffset: zoneOffset, formatDuration: formatDuration, spansOfColumns: spansOfColumns, rowsOfPage: rowsOfPage,
+        pageSize: pageSize};
     return CronkeeperTimeline;
 }));
