@@ -25,8 +25,9 @@ about 7 a minute).
 Asserted: the scheduler ran at least 90% of the intended rate, every
 benchmarked request answered 200 without GraphQL errors (checked once in
 Python, then wrk's non-2xx count), no API call of the soak failed, and
-memory is flat: the slope is within --max-slope MiB/hour (default 4: a leak
-of 25 bytes per run would exceed it at 50 runs/s) when the soak lasts 15
+memory does not grow: the slope is at most --max-slope MiB/hour (default 4: a
+leak of 25 bytes per run would exceed it at 50 runs/s; memory handed back to
+the system, a falling RSS, passes) when the soak lasts 15
 minutes or more; a shorter soak cannot measure a slope that small, so it
 asserts instead that RSS grew by at most --max-growth MiB (default 16) from
 the end of the warm-up to the end.
@@ -382,6 +383,10 @@ def main():
         fig["soak: RSS first / after warm-up / min / max / last, MiB"] = " / ".join(
             f"{v / 1024:.1f}" for v in (samples[0][1], steady[0][1], min(v for _, v in steady), max(v for _, v in steady), samples[-1][1]))
         fig["soak: RSS slope after the warm-up, MiB/hour (least squares)"] = round(slope, 2)
+        # A one-off drop (the allocator handing memory back) dominates the slope of
+        # the whole stretch; the second half tells whether what is left still grows.
+        late = [s for s in steady if s[0] >= (steady[0][0] + steady[-1][0]) / 2]
+        fig["soak: RSS slope over the second half, MiB/hour"] = round(slope_per_hour(late), 2) if len(late) > 2 else "-"
         fig["soak: RSS change from the warm-up's end to the end, MiB"] = round(growth, 1)
         fig.show()
 
@@ -390,7 +395,9 @@ def main():
         check(not load.failures, f"API calls failed during the soak: {load.failures[:10]}")
         check(started >= 0.9 * args.every_jobs, f"the scheduler started {started:.1f} runs/s during the soak, wanted ~{args.every_jobs}")
         if elapsed >= 900:
-            check(abs(slope) <= args.max_slope, f"RSS slope {slope:.2f} MiB/hour is over the bound of {args.max_slope}")
+            # One-sided: memory handed back is not a leak (a soak measured RSS fall
+            # 82 MiB at once after the benchmark's large answers, then stay flat).
+            check(slope <= args.max_slope, f"RSS slope {slope:.2f} MiB/hour is over the bound of {args.max_slope}")
         else:
             print(f"(a {elapsed:.0f} s soak is too short for the slope bound; asserting growth <= {args.max_growth} MiB instead)")
             check(growth <= args.max_growth, f"RSS grew {growth:.1f} MiB during a {elapsed:.0f} s soak")
