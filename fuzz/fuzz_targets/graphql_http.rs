@@ -45,6 +45,7 @@ fn service() -> &'static Service {
             store.migrate().await.unwrap();
             api::router(ApiState {
                 store,
+                fair_share: api::FairShare::new(&config.graphql),
                 config: Arc::new(config),
                 events: Events::new(),
                 clock: cronkeeper::clock::system(),
