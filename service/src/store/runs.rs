@@ -280,11 +280,7 @@ pub enum ClaimOutcome {
 #[instrument(skip(store))]
 pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -> Result<ClaimOutcome> {
     let mut tx = store.writer().begin().await?;
-    let sql = format!(
-        "SELECT id, job_code, claim, trigger_kind FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1{}",
-        store.for_update_skip_locked()
-    );
-    let Some(row) = sqlx::query(&store.sql(&sql)).bind(lane).fetch_optional(&mut *tx).await? else {
+    let Some(row) = sqlx::query(&claim_candidate_sql(store)).bind(lane).fetch_optional(&mut *tx).await? else {
         // Ended here, not on drop: a dropped transaction is only rolled back
         // when its connection is next used, and until then it would hold its
         // locks (MySQL: a metadata lock on `runs`) in the pool.
@@ -293,6 +289,16 @@ pub async fn claim_next(store: &Store, lane: &str, worker: &str, now: EpochMs) -
     };
     let candidate = Candidate::from_row(&row)?;
     take(store, tx, candidate, worker, now).await
+}
+
+/// The lane's next QUEUED run, in the order of the `runs_claimable` index, so
+/// a claim reads one index entry however long the backlog.
+pub(super) fn claim_candidate_sql(store: &Store) -> String {
+    store.sql(&format!(
+        "SELECT id, job_code, claim, trigger_kind FROM runs WHERE lane = ? AND status = 'QUEUED' ORDER BY priority DESC, scheduled_at ASC, id ASC LIMIT 1{}",
+        store.for_update_skip_locked()
+    ))
+    .into_owned()
 }
 
 /// What a claim of one given run found (AMQP dispatch: a message names the run).

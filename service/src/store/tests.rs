@@ -418,3 +418,21 @@ async fn two_nodes_migrating_an_empty_mysql_database_at_once_both_succeed() {
     a.close().await;
     b.close().await;
 }
+
+/// On SQLite a claim walks `runs_claimable` in its own order and stops at the
+/// first entry: no sort of the lane's whole backlog per claim (a temp B-tree).
+#[tokio::test]
+async fn a_claim_on_sqlite_reads_the_index_in_order_without_sorting_the_backlog() {
+    let (store, _dir) = crate::store::testing::sqlite_store().await;
+    let sql = format!("EXPLAIN QUERY PLAN {}", runs::claim_candidate_sql(&store));
+    let plan: Vec<String> = sqlx::query(&sql)
+        .bind("default")
+        .fetch_all(store.reader())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, "detail").unwrap())
+        .collect();
+    assert!(plan.iter().any(|d| d.contains("runs_claimable")), "{plan:?}");
+    assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
+}
