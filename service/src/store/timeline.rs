@@ -134,21 +134,19 @@ pub struct Span {
     pub last_run: RunId,
 }
 
-/// One row of the [`spans`] query: one job's runs of one status in one bucket.
-macro_rules! decode_bucket {
-    ($row:expr, $code:expr, $status:expr) => {{
-        let row = $row;
-        let status: String = $status;
-        Ok::<Span, StoreError>(Span {
-            job_code: $code,
-            status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status", &status))?,
-            start: row.try_get(2)?,
-            end: row.try_get(3)?,
-            count: row.try_get(4)?,
-            first_run: row.try_get(5)?,
-            last_run: row.try_get(6)?,
-        })
-    }};
+/// One row of the [`spans`] query on a database server: one job's runs of one
+/// status in one bucket (SQLite's come packed, see [`unpack_bucket`]).
+fn decode_bucket(row: &super::Row) -> Result<Span> {
+    let status = super::rows::text(row, "status")?;
+    Ok(Span {
+        job_code: super::rows::text(row, "job_code")?,
+        status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status", &status))?,
+        start: row.try_get(2)?,
+        end: row.try_get(3)?,
+        count: row.try_get(4)?,
+        first_run: row.try_get(5)?,
+        last_run: row.try_get(6)?,
+    })
 }
 
 /// The runs [`timeline`] would return, folded into spans of one status: in
@@ -198,7 +196,7 @@ pub async fn spans(store: &Store, from: EpochMs, to: EpochMs, codes: Option<&[St
     } else {
         let sql = store.sql(&sql);
         let found = bind(sqlx::query(&sql), &binds).fetch_all(store.reader()).await?;
-        found.iter().map(|r| decode_bucket!(r, super::rows::text(r, "job_code")?, super::rows::text(r, "status")?)).collect::<Result<_>>()?
+        found.iter().map(decode_bucket).collect::<Result<_>>()?
     };
     // Sorted here rather than by an ORDER BY, which would cost SQLite a second
     // temporary B-tree. A bucket's pieces start inside it, so by start is by bucket.

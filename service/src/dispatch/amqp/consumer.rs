@@ -81,14 +81,15 @@ impl AmqpFeed {
                 return None;
             }
         };
-        let mut claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
-        for _ in 0..LOCKED_RETRIES {
-            if !matches!(claimed, Ok(ClaimById::Locked)) || stop.is_cancelled() {
-                break;
+        let mut retries = 0;
+        let claimed = loop {
+            let claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
+            if !matches!(claimed, Ok(ClaimById::Locked)) || retries == LOCKED_RETRIES || stop.is_cancelled() {
+                break claimed;
             }
+            retries += 1;
             tokio::time::sleep(LOCKED_RETRY).await;
-            claimed = runs::claim_by_id(&self.ctx.store, id, &self.lane, &self.ctx.instance, self.ctx.now()).await;
-        }
+        };
         match claimed {
             Ok(ClaimById::Claimed(ClaimOutcome::Run(claimed))) => return Some(Next::Run(claimed, Ticket::Amqp(acker))),
             Ok(ClaimById::Claimed(ClaimOutcome::Skipped(entry))) => {
