@@ -103,6 +103,26 @@ async fn a_forbid_job_never_runs_twice_at_once(store: Store) {
     assert_eq!(runs::require(&store, skipped).await.unwrap().status, RunStatus::Skipped);
 }
 
+/// `allow` starts a second run beside the first; `replace` starts it too and
+/// asks for the first one's kill; a job with no RUNNING run just starts (on
+/// SQLite the one-statement claim, elsewhere the transaction: same answers).
+async fn allow_and_replace_start_beside_a_running_run(store: Store) {
+    for (code, policy) in [("both", ConcurrencyPolicy::Allow), ("newest", ConcurrencyPolicy::Replace)] {
+        let mut j = job(code, "bulk");
+        j.concurrency = policy;
+        jobs::save(&store, &j, 1).await.unwrap();
+        let first = runs::insert(&store, &queued(code, "bulk", 10, 0, Some(10)), 1).await.unwrap().unwrap();
+        let second = runs::insert(&store, &queued(code, "bulk", 20, 0, Some(20)), 1).await.unwrap().unwrap();
+        let ClaimOutcome::Run(a) = runs::claim_next(&store, "bulk", "w", 30).await.unwrap() else { panic!("{code}: first claim") };
+        assert_eq!((a.run.id, a.run.status, a.run.worker.as_deref()), (first, RunStatus::Running, Some("w")));
+        assert_eq!(a.claim, 1, "{code}: the claim counter moved on from the queued run's");
+        let ClaimOutcome::Run(b) = runs::claim_next(&store, "bulk", "w", 31).await.unwrap() else { panic!("{code}: second claim") };
+        assert_eq!(b.run.id, second);
+        let flagged = runs::kill_requested(&store, &[(a.run.id, a.claim)]).await.unwrap();
+        assert_eq!(flagged.is_empty(), policy == ConcurrencyPolicy::Allow, "{code}: kill requests {flagged:?}");
+    }
+}
+
 async fn a_stale_claim_cannot_overwrite_a_finished_run(store: Store) {
     jobs::save(&store, &job("j", "default"), 1).await.unwrap();
     runs::insert(&store, &queued("j", "default", 10, 0, None), 1).await.unwrap();
@@ -391,6 +411,7 @@ conformance!(
     materialising_the_same_fire_time_twice_creates_one_run,
     claims_take_priority_then_due_time_and_only_from_their_lane,
     a_forbid_job_never_runs_twice_at_once,
+    allow_and_replace_start_beside_a_running_run,
     a_stale_claim_cannot_overwrite_a_finished_run,
     kill_requests_close_waiting_runs_and_flag_running_ones,
     purging_removes_only_old_finished_runs_of_the_given_statuses,
@@ -419,20 +440,31 @@ async fn two_nodes_migrating_an_empty_mysql_database_at_once_both_succeed() {
     b.close().await;
 }
 
+/// SQLite's plan for `sql` with its placeholders bound to `binds`, one line per step.
+async fn sqlite_plan(store: &Store, sql: &str, binds: &[super::Value]) -> Vec<String> {
+    let sql = format!("EXPLAIN QUERY PLAN {sql}");
+    let rows = super::bind(sqlx::query(&sql), binds).fetch_all(store.reader()).await.unwrap();
+    rows.iter().map(|r| sqlx::Row::try_get::<String, _>(r, "detail").unwrap()).collect()
+}
+
 /// On SQLite a claim walks `runs_claimable` in its own order and stops at the
 /// first entry: no sort of the lane's whole backlog per claim (a temp B-tree).
 #[tokio::test]
 async fn a_claim_on_sqlite_reads_the_index_in_order_without_sorting_the_backlog() {
     let (store, _dir) = crate::store::testing::sqlite_store().await;
-    let sql = format!("EXPLAIN QUERY PLAN {}", runs::claim_candidate_sql(&store));
-    let plan: Vec<String> = sqlx::query(&sql)
-        .bind("default")
-        .fetch_all(store.reader())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| sqlx::Row::try_get::<String, _>(r, "detail").unwrap())
-        .collect();
+    let plan = sqlite_plan(&store, &runs::claim_candidate_sql(&store), &["default".into()]).await;
     assert!(plan.iter().any(|d| d.contains("runs_claimable")), "{plan:?}");
     assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
+}
+
+/// The same for SQLite's one-statement claim, whose RUNNING check must also
+/// read an index (`runs_job_status_time`), not scan the job's history.
+#[tokio::test]
+async fn the_one_statement_claim_on_sqlite_reads_indexes_only() {
+    let (store, _dir) = crate::store::testing::sqlite_store().await;
+    let binds = [1_i64.into(), 1_i64.into(), "w".into(), "default".into()];
+    let plan = sqlite_plan(&store, &runs::claim_unblocked_sql(), &binds).await;
+    assert!(plan.iter().any(|d| d.contains("runs_claimable")), "{plan:?}");
+    assert!(plan.iter().any(|d| d.contains("runs_job_status_time")), "{plan:?}");
+    assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE") || d.starts_with("SCAN")), "{plan:?}");
 }
