@@ -292,6 +292,12 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings a connection before every acquire by default, to find
+        // server connections that died while idle. A SQLite connection is a
+        // file handle on the driver's own thread and does not die that way,
+        // and each ping is one more round trip to that thread: for the worker
+        // pool, one per claim, job read and finish.
+        .test_before_acquire(false)
         // When a write fails with SQLITE_FULL or SQLITE_IOERR, SQLite may have
         // rolled the transaction back by itself; sqlx's ROLLBACK then fails and
         // it goes on counting a transaction that no longer exists. Its next
