@@ -253,15 +253,23 @@ async fn per_run_breakdown(store: &Store) {
         };
         runs::insert(store, &new, now).await.unwrap();
     }
-    let t = Instant::now();
+    // What the pool does per short run (its pid is never recorded: see
+    // worker/executor.rs RECORD_PID_AFTER), each call timed on its own.
+    let (mut claim, mut get, mut fin) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for _ in 0..K {
+        let t = Instant::now();
         let runs::ClaimOutcome::Run(c) = runs::claim_next(store, "breakdown", "bench", now).await.unwrap() else { panic!("nothing to claim") };
+        claim += t.elapsed();
+        let t = Instant::now();
         store::jobs::get(store, &job.code).await.unwrap();
-        runs::set_process(store, c.run.id, c.claim, 1, 1).await.unwrap();
-        let fin = runs::Finish { status: RunStatus::Succeeded, exit_code: Some(0), output: None, error: None };
-        runs::finish(store, c.run.id, c.claim, &fin, now).await.unwrap();
+        get += t.elapsed();
+        let t = Instant::now();
+        let end = runs::Finish { status: RunStatus::Succeeded, exit_code: Some(0), output: None, error: None };
+        runs::finish(store, c.run.id, c.claim, &end, now).await.unwrap();
+        fin += t.elapsed();
     }
-    let store_ms = ms(t.elapsed()) / K as f64;
+    let per = |d: Duration| ms(d) / K as f64;
+    let store_ms = per(claim + get + fin);
 
     let spec = cronkeeper::worker::ProcessSpec { argv: vec!["true".into()], env: vec![], working_dir: None, output_cap: 64 * 1024 };
     let limits = cronkeeper::worker::Limits { timeout: Duration::from_secs(1800), grace: Duration::from_secs(10) };
@@ -284,7 +292,12 @@ async fn per_run_breakdown(store: &Store) {
         std::hint::black_box(cronkeeper::worker::procinfo::group_members(me));
     }
     let scan_ms = ms(t.elapsed()) / K as f64;
-    println!("  per run, one at a time: store calls (claim_next + jobs::get + set_process + finish) {store_ms:.2} ms;");
+    println!(
+        "  per run, one at a time: store calls {store_ms:.2} ms (claim_next {:.2}, jobs::get {:.2}, finish {:.2});",
+        per(claim),
+        per(get),
+        per(fin)
+    );
     println!("    process layer (worker::spawn + supervise of `true`) {process_ms:.2} ms vs bare std spawn+wait {bare_ms:.2} ms;");
     println!("    of which one /proc scan (procinfo::group_members, {procs} processes on the machine) {scan_ms:.2} ms");
 }
