@@ -323,18 +323,22 @@ pub(super) fn claim_candidate_sql(store: &Store) -> String {
 /// read and its write), so the policy check inside it is as safe as the
 /// transaction's. PostgreSQL and MySQL keep the transaction: there, claimers
 /// run concurrently, and only the job row lock makes the RUNNING count exact.
-pub(super) fn claim_unblocked_sql() -> String {
-    format!(
-        "UPDATE runs SET status = 'RUNNING', claim = claim + 1, started_at = ?, heartbeat_at = ?, worker = ? \
-         WHERE id = (SELECT id FROM runs WHERE lane = ? AND status = 'QUEUED' {CLAIM_ORDER}) AND status = 'QUEUED' \
-         AND (COALESCE((SELECT concurrency FROM jobs WHERE code = runs.job_code), 'forbid') = 'allow' \
-              OR NOT EXISTS (SELECT 1 FROM runs AS other WHERE other.job_code = runs.job_code AND other.status = 'RUNNING')) \
-         RETURNING {RUN_COLUMNS}, claim"
-    )
+pub(super) fn claim_unblocked_sql() -> &'static str {
+    // Built once: it is on every claim's path.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "UPDATE runs SET status = 'RUNNING', claim = claim + 1, started_at = ?, heartbeat_at = ?, worker = ? \
+             WHERE id = (SELECT id FROM runs WHERE lane = ? AND status = 'QUEUED' {CLAIM_ORDER}) AND status = 'QUEUED' \
+             AND (COALESCE((SELECT concurrency FROM jobs WHERE code = runs.job_code), 'forbid') = 'allow' \
+                  OR NOT EXISTS (SELECT 1 FROM runs AS other WHERE other.job_code = runs.job_code AND other.status = 'RUNNING')) \
+             RETURNING {RUN_COLUMNS}, claim"
+        )
+    });
+    &SQL
 }
 
 async fn claim_unblocked_on_sqlite(store: &Store, lane: &str, worker: &str, now: EpochMs) -> Result<Option<Claimed>> {
-    let row = sqlx::query(&claim_unblocked_sql()).bind(now).bind(now).bind(worker).bind(lane).fetch_optional(store.writer()).await?;
+    let row = sqlx::query(claim_unblocked_sql()).bind(now).bind(now).bind(worker).bind(lane).fetch_optional(store.writer()).await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(Claimed { run: rows::run(&row)?, claim: row.try_get("claim")? }))
 }

@@ -463,7 +463,7 @@ async fn a_claim_on_sqlite_reads_the_index_in_order_without_sorting_the_backlog(
 async fn the_one_statement_claim_on_sqlite_reads_indexes_only() {
     let (store, _dir) = crate::store::testing::sqlite_store().await;
     let binds = [1_i64.into(), 1_i64.into(), "w".into(), "default".into()];
-    let plan = sqlite_plan(&store, &runs::claim_unblocked_sql(), &binds).await;
+    let plan = sqlite_plan(&store, runs::claim_unblocked_sql(), &binds).await;
     assert!(plan.iter().any(|d| d.contains("runs_claimable")), "{plan:?}");
     assert!(plan.iter().any(|d| d.contains("runs_job_status_time")), "{plan:?}");
     assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE") || d.starts_with("SCAN")), "{plan:?}");
