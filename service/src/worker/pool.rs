@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_util::task::TaskTracker;
 use tokio_util::sync::CancellationToken;
 
 use super::context::WorkerContext;
@@ -117,52 +118,40 @@ impl Pool {
             tracing::error!(error = %e, "could not register this worker instance");
         }
         let stop_claiming = shutdown.child_token();
-        let mut runs = JoinSet::new();
+        // Lanes spawn their runs straight onto the runtime; the tracker only
+        // counts them, so a run starts without a hop through a collecting task.
+        let runs = TaskTracker::new();
         let mut lane_loops = JoinSet::new();
-        let (run_tx, mut run_rx) = tokio::sync::mpsc::unbounded_channel();
         for (lane, slots) in &self.lanes {
             let feed = self.dispatch.feed(&self.ctx, lane, *slots);
             let lane = LaneLoop { ctx: self.ctx.clone(), slots: *slots, feed, holdings: self.holdings.clone(), draining: self.draining.clone() };
-            lane_loops.spawn(lane.run(stop_claiming.clone(), run_tx.clone()));
+            lane_loops.spawn(lane.run(stop_claiming.clone(), runs.clone()));
         }
-        drop(run_tx);
         let supervisor_stop = CancellationToken::new();
         let supervisor = tokio::spawn(supervise_loop(self.ctx.clone(), self.holdings.clone(), self.draining.clone(), supervisor_stop.clone()));
 
-        // Collect run tasks as lanes start them, until shutdown.
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                Some(task) = run_rx.recv() => { runs.spawn(task); }
-                Some(_) = runs.join_next(), if !runs.is_empty() => {}
-            }
-        }
+        shutdown.cancelled().await;
         stop_claiming.cancel();
         while lane_loops.join_next().await.is_some() {}
-        while let Ok(task) = run_rx.try_recv() {
-            runs.spawn(task);
-        }
-        self.drain(&mut runs).await;
+        runs.close();
+        self.drain(&runs).await;
         supervisor_stop.cancel();
         let _ = supervisor.await;
         let _ = instances::mark_stopped(&self.ctx.store, &self.ctx.instance, self.ctx.now()).await;
     }
 
-    async fn drain(&self, runs: &mut JoinSet<()>) {
+    async fn drain(&self, runs: &TaskTracker) {
         let timeout = self.ctx.config.drain_timeout;
         if self.holdings.len() > 0 {
             tracing::info!(running = self.holdings.len(), timeout = %crate::config::fmt(timeout), "draining: waiting for running runs");
         }
-        let finished = tokio::time::timeout(timeout, async { while runs.join_next().await.is_some() {} }).await;
-        if finished.is_err() {
+        if tokio::time::timeout(timeout, runs.wait()).await.is_err() {
             tracing::warn!(left = self.holdings.len(), "drain timeout reached: ending the remaining runs as INTERRUPTED");
             self.holdings.kill_all(KillReason::Shutdown);
-            while runs.join_next().await.is_some() {}
+            runs.wait().await;
         }
     }
 }
-
-type RunTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// One lane of the pool: its slots, and the feed it takes runs from.
 struct LaneLoop {
@@ -175,8 +164,8 @@ struct LaneLoop {
 
 impl LaneLoop {
     /// Asks the feed for a run whenever a slot is free and the drain flag is
-    /// down, and hands each run to the pool as a task holding its slot.
-    async fn run(mut self, stop: CancellationToken, spawn: tokio::sync::mpsc::UnboundedSender<RunTask>) {
+    /// down, and starts each run as a task holding its slot, tracked by `runs`.
+    async fn run(mut self, stop: CancellationToken, runs: TaskTracker) {
         let slots = Arc::new(Semaphore::new(self.slots));
         loop {
             let permit = tokio::select! {
@@ -192,10 +181,7 @@ impl LaneLoop {
                 Next::Run(claimed, ticket) => {
                     let kill = self.holdings.add(claimed.run.id, claimed.claim);
                     self.ctx.emit(&claimed.run, RunStatus::Running);
-                    let task = execute_run(self.ctx.clone(), *claimed, kill, self.holdings.clone(), permit, ticket, stop.clone());
-                    if spawn.send(Box::pin(task)).is_err() {
-                        return;
-                    }
+                    runs.spawn(execute_run(self.ctx.clone(), *claimed, kill, self.holdings.clone(), permit, ticket, stop.clone()));
                 }
                 Next::Skipped(id) => {
                     drop(permit);
