@@ -30,6 +30,8 @@ pub mod tether;
 #[cfg(test)]
 mod http_tests;
 #[cfg(test)]
+mod pool_tests;
+#[cfg(test)]
 mod process_tests;
 #[cfg(test)]
 mod recovery_tests;
