@@ -33,15 +33,15 @@ fn charts_go_to_the_pages_images_directory() {
 }
 
 /// Redraws docs/images/perf-*.svg from the figures quoted in docs/performance.md
-/// (the quiet core run of 2026-11-28 05:47 and API run A of 2026-11-27): run it after editing those
+/// (the quiet core run of 2026-11-28 09:51 and API run A of 2026-11-27): run it after editing those
 /// figures by hand; a bench run replaces the pictures with what it measures.
 #[test]
 #[ignore = "writes docs/images/; run with --ignored to regenerate"]
 fn regenerate_the_committed_charts_from_the_documented_figures() {
-    let core = "2026-11-28 05:47 UTC, 2 cores, quiet machine (load 1.1 at end); see docs/performance.md";
-    figures::save("core-tick", &figures::core_tick(core, 0.16, 0.30, 3.44, 4.54));
-    figures::save("core-throughput", &figures::core_throughput(core, 654.0, 2441.0));
-    figures::save("core-latency", &figures::core_latency(core, 7.0, 12.0, 16.0));
+    let core = "2026-11-28 09:51 UTC, 2 cores, quiet machine (load 1.1 at end); see docs/performance.md";
+    figures::save("core-tick", &figures::core_tick(core, 0.11, 0.19, 2.04, 3.52));
+    figures::save("core-throughput", &figures::core_throughput(core, 1317.0, 3597.0));
+    figures::save("core-latency", &figures::core_latency(core, 5.0, 8.0, 12.0));
     let api = "2026-11-27, 2 cores, run A (load 1.8 at start, 3.4 at end); see docs/performance.md";
     figures::save("api-runs", &figures::api_runs(api, (2.01, 5.84), (3.45, 4.54)));
     figures::save("api-timeline", &figures::api_timeline(api, (251.0, 583.0), (32.0, 102.0)));
