@@ -120,6 +120,13 @@ test('every job of the page is a row, in its order, empty when it has no runs in
     assert.deepEqual(rowsOfPage([], [{ jobCode: 'not_on_the_page', runs: [run] }]), [], 'only the page\'s jobs');
 });
 
+test('the pager label groups thousands', () => {
+    const { pageLabel } = CronkeeperTimeline.layout;
+    assert.equal(pageLabel(1, 3, 7), 'Jobs 1\u20133 of 7');
+    assert.equal(pageLabel(1001, 50, 10000), 'Jobs 1,001\u20131,050 of 10,000');
+    assert.equal(pageLabel(1234551, 50, 1234600), 'Jobs 1,234,551\u20131,234,600 of 1,234,600');
+});
+
 test('a page holds 50 jobs unless told otherwise, never more than 200', () => {
     const { pageSize } = CronkeeperTimeline.layout;
     assert.equal(CronkeeperTimeline.PAGE_SIZE, 50);

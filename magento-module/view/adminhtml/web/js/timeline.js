@@ -307,6 +307,14 @@
         }
     }
 
+    /* Counts with thousands separators; the label around them is English, so are the separators. */
+    var countFormat = new Intl.NumberFormat('en-US');
+
+    /** The pager's label: "Jobs 1,001–1,050 of 10,000". */
+    function pageLabel(first, shown, total) {
+        return 'Jobs ' + countFormat.format(first) + '\u2013' + countFormat.format(first + shown - 1) + ' of ' + countFormat.format(total);
+    }
+
     function formatDuration(ms) {
         if (ms === null || ms === undefined) {
             return null;
@@ -596,14 +604,14 @@
         return filter;
     };
 
-    /** Previous / Next and "Jobs 51–100 of 10000" for the page shown. */
+    /** Previous / Next and "Jobs 51–100 of 10,000" for the page shown. */
     Timeline.prototype.showPage = function () {
         var page = this.page, index = this.cursors.length - 1;
         var first = index * this.pageSize + 1, shown = page.nodes.length;
         this.previousPage.disabled = index === 0;
         this.nextPage.disabled = !page.pageInfo.hasNextPage;
         this.pageLabel.textContent = shown === 0 ? (index === 0 ? '' : 'No jobs on this page')
-            : 'Jobs ' + first + '\u2013' + (first + shown - 1) + ' of ' + page.totalCount;
+            : pageLabel(first, shown, page.totalCount);
         this.element.setAttribute('data-page', String(index + 1));
         this.element.setAttribute('data-total-jobs', String(page.totalCount));
     };
@@ -990,6 +998,6 @@
     /* Pure helpers, exported for Test/js/timeline.test.js. */
     CronkeeperTimeline.layout = {ticks: ticks, runExtent: runExtent, spanExtent: spanExtent, resolutionSeconds: resolutionSeconds,
         zoneOffset: zoneOffset, formatDuration: formatDuration, spansOfColumns: spansOfColumns, rowsOfPage: rowsOfPage,
-        pageSize: pageSize};
+        pageSize: pageSize, pageLabel: pageLabel};
     return CronkeeperTimeline;
 }));
