@@ -15,7 +15,7 @@
 //!   10,000 schedules.
 //!
 //! Knobs (environment): `CK_BENCH_LATENCY_SECS` (default 20),
-//! `CK_BENCH_THROUGHPUT_RUNS` (runs per round, default 400).
+//! `CK_BENCH_THROUGHPUT_RUNS` (runs per round of (b), default 400; (b2) queues 200).
 //!
 //! Each run also redraws the charts of docs/performance.md from what it
 //! measured: `docs/images/perf-core-{tick,throughput,latency}.svg`.
